@@ -1,0 +1,1 @@
+"""Embedders and vector indexes over the ontology (built in issue 3: FAISS, snapshots)."""

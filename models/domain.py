@@ -1,0 +1,124 @@
+"""Domain types that cross layer boundaries: what importers validate and what the store
+hands to the indexes and the service. Plain pydantic; storage lives in ``tables``."""
+
+import re
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from models.vocabulary import ConceptKind, LabelKind, RelationType, SkillType, Status
+
+PROVINCES = (
+    "Groningen",
+    "Friesland",
+    "Drenthe",
+    "Overijssel",
+    "Flevoland",
+    "Gelderland",
+    "Utrecht",
+    "Noord-Holland",
+    "Zuid-Holland",
+    "Zeeland",
+    "Noord-Brabant",
+    "Limburg",
+)
+
+
+def short_id_of(uri: str) -> str:
+    """The last segment of a URI (after ``/`` or, for URNs, ``:``): short and URL-safe."""
+    return re.split(r"[/:]", uri.rstrip("/"))[-1]
+
+
+class LabelText(BaseModel):
+    """One surface form of a concept."""
+
+    model_config = ConfigDict(frozen=True)
+
+    language: str
+    kind: LabelKind
+    text: str
+
+
+class ConceptView(BaseModel):
+    """A concept as the store returns it, with all its labels and descriptions."""
+
+    uri: str
+    id: str = Field(description="Short id: the URI's last segment.")
+    kind: ConceptKind
+    status: Status
+    replaced_by: str | None = None
+    taxonomy: str
+    version: str
+    skill_type: SkillType | None = None
+    reuse_level: str | None = None
+    code: str | None = None
+    isco_group: str | None = None
+    labels: list[LabelText] = Field(default_factory=list)
+    descriptions: dict[str, str] = Field(default_factory=dict)
+    schemes: list[str] = Field(default_factory=list)
+
+    def preferred(self, language: str) -> str | None:
+        """The preferred label in ``language``, or None when that language has none."""
+        for label in self.labels:
+            if label.language == language and label.kind is LabelKind.PREFERRED:
+                return label.text
+        return None
+
+
+class SkillLink(BaseModel):
+    """An occupation's need for a skill."""
+
+    skill_uri: str
+    relation_type: RelationType
+    weight: float
+
+
+class VacancyRecord(BaseModel):
+    """A vacancy as publishers send it (JSONL import, later the HTTP API)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:-]+$")
+    title: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=20_000)
+    region: str | None = Field(default=None, max_length=64)
+    postcode: str | None = Field(default=None, pattern=r"^[1-9][0-9]{1,3}$")
+    city: str | None = Field(default=None, max_length=120)
+    employer: str | None = Field(default=None, max_length=300)
+    posted: date | None = None
+    expires: date | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _known_province(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for province in PROVINCES:
+            if province.lower() == value.lower():
+                return province
+        raise ValueError(f"unknown province {value!r}; expected one of {', '.join(PROVINCES)}")
+
+    @model_validator(mode="after")
+    def _expires_after_posted(self) -> "VacancyRecord":
+        if self.posted and self.expires and self.expires < self.posted:
+            raise ValueError("expires lies before posted")
+        return self
+
+
+class StoreStats(BaseModel):
+    """Counts that show what a store holds; ``overstap stats --json`` prints this."""
+
+    occupations: int
+    skills: int
+    skills_by_type: dict[str, int]
+    skill_groups: int
+    isco_groups: int
+    obsolete_concepts: int
+    relations: dict[str, int]
+    skill_skill_relations: int
+    labels: dict[str, dict[str, int]]
+    descriptions: dict[str, int]
+    qualifications: int
+    certificates: int
+    vacancies: int
+    versions: list[str]

@@ -1,0 +1,74 @@
+"""Importer for vacancies in JSON Lines, one vacancy per line.
+
+Fields: ``id`` (the publisher's id; re-sending it updates the vacancy), ``title``,
+``text``, and optionally ``region`` (a province), ``postcode`` (2–4 digits), ``city``,
+``employer``, ``posted`` and ``expires`` (ISO dates). A file import is all-or-nothing:
+the first bad line stops it with its line and column.
+"""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from models.domain import VacancyRecord
+from models.tables import Vacancy
+from ontology.errors import SourceError
+from ontology.importers.report import ImportReport
+from ontology.progress import NO_PROGRESS, Progress
+from ontology.sources import json_lines
+from ontology.writer import OntologyWriter, Row, upsert
+
+
+def import_vacancies(
+    writer: OntologyWriter, path: Path, progress: Progress = NO_PROGRESS
+) -> ImportReport:
+    """Validate every line, then upsert all vacancies (in the caller's transaction)."""
+    records: dict[str, Row] = {}
+    first_line: dict[str, int] = {}
+    lines = list(json_lines(path))
+    progress.stage(f"{path.name}: vacancies", len(lines))
+    now = datetime.now(UTC)
+    for item in lines:
+        try:
+            data = json.loads(item.text)
+        except json.JSONDecodeError as exc:
+            raise SourceError(path, item.line, exc.colno, f"invalid JSON: {exc.msg}") from exc
+        if not isinstance(data, dict):
+            raise SourceError(path, item.line, 1, "each line must be a JSON object")
+        try:
+            record = VacancyRecord.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"]) or "(record)"
+            key_at = item.text.find(f'"{error["loc"][0]}"') if error["loc"] else -1
+            raise SourceError(
+                path,
+                item.line,
+                key_at + 1 if key_at >= 0 else 1,
+                error["msg"],
+                column_name=field,
+            ) from exc
+        if record.id in first_line:
+            raise SourceError(
+                path,
+                item.line,
+                item.text.find('"id"') + 1,
+                f"vacancy {record.id} appears twice (first at line {first_line[record.id]})",
+                column_name="id",
+            )
+        first_line[record.id] = item.line
+        records[record.id] = {**record.model_dump(), "updated_at": now}
+        progress.advance()
+    rows = list(records.values())
+    upsert(
+        writer.conn,
+        Vacancy,
+        rows,
+        keys=("id",),
+        update_columns=tuple(k for k in rows[0] if k != "id") if rows else (),
+    )
+    report = ImportReport(source="vacancies")
+    report.count(path.name, len(lines))
+    return report

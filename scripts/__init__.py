@@ -1,0 +1,1 @@
+"""Operational entry points that are not the service (evaluation, benchmarks, training)."""

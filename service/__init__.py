@@ -1,0 +1,1 @@
+"""The FastAPI service, its settings and the ``overstap`` command line."""

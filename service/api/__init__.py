@@ -1,0 +1,1 @@
+"""HTTP layer: thin routes over the service objects in ``app.state``."""

@@ -1,0 +1,215 @@
+"""The ``overstap`` command line: imports, stats and the server.
+
+Bad input ends with exit code 2 and one line ``error: FILE:LINE:COLUMN (column 'x'):
+message`` on stderr; the store is then exactly as it was, because each import runs in
+one transaction.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ontology.default import load_default
+from ontology.errors import SourceError, StoreError
+from ontology.importers.certificates import import_certificates
+from ontology.importers.competentnl import import_competentnl
+from ontology.importers.esco import Dangling, EscoImporter
+from ontology.importers.qualifications import import_qualifications
+from ontology.importers.report import ImportReport
+from ontology.importers.vacancies import import_vacancies
+from ontology.store import Store
+from ontology.writer import OntologyWriter
+from service.progress import RichProgress
+from service.settings import get_settings
+
+app = typer.Typer(
+    help="overstap: skills-ontology matching for side-entrants into technical work.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Import sources into the store (each import is all-or-nothing).")
+app.add_typer(import_app, name="import")
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+@contextmanager
+def _failing_cleanly() -> Iterator[None]:
+    """Turn located input errors into one readable line and exit code 2."""
+    try:
+        yield
+    except SourceError as exc:
+        err.print(f"[red]error:[/red] {exc.location()}: {exc.message}", highlight=False, soft_wrap=True)
+        err.print("nothing was imported; the store is unchanged", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _open_store() -> Store:
+    return Store(get_settings().resolved_database_url)
+
+
+def _run_import(work: Callable[[OntologyWriter, RichProgress], ImportReport]) -> None:
+    with _failing_cleanly():
+        store = _open_store()
+        try:
+            with RichProgress(err) as progress, store.transaction() as conn:
+                report = work(OntologyWriter(conn), progress)
+        finally:
+            store.close()
+    _print_report(report)
+
+
+def _print_report(report: ImportReport) -> None:
+    total = sum(report.rows.values())
+    out.print(f"imported {report.source}: {total:,} rows from {len(report.rows)} file(s)")
+    for name, count in report.rows.items():
+        out.print(f"  {name}: {count:,}", highlight=False, soft_wrap=True)
+    if report.obsoleted:
+        out.print(f"  marked obsolete: {report.obsoleted:,}")
+    for note in report.notes:
+        out.print(f"  note: {note}", highlight=False, soft_wrap=True)
+
+
+VersionOpt = Annotated[
+    str | None,
+    typer.Option("--version", help="Release of the source; default: read from the name."),
+]
+
+
+@import_app.command("esco")
+def import_esco(
+    folders: Annotated[list[Path], typer.Argument(help="ESCO CSV export folders to merge.")],
+    version: VersionOpt = None,
+    taxonomy: Annotated[str, typer.Option(help="Name of the taxonomy.")] = "esco",
+    on_dangling: Annotated[
+        Dangling,
+        typer.Option(
+            help="Links to concepts the import does not define: fail (error), drop them "
+            "(skip), or keep them with an obsolete placeholder concept (obsolete).",
+        ),
+    ] = Dangling.ERROR,
+) -> None:
+    """Import ESCO CSV folders (plain or .gz), merged by concept URI."""
+    _run_import(
+        lambda writer, progress: EscoImporter(writer, taxonomy, progress, on_dangling).run(
+            folders, version
+        )
+    )
+
+
+@import_app.command("competentnl")
+def import_competentnl_cmd(
+    folder: Annotated[Path, typer.Argument(help="The CompetentNL extract folder.")],
+    version: VersionOpt = None,
+) -> None:
+    """Import CompetentNL occupations, capabilities and knowledge areas with labels."""
+    _run_import(lambda writer, progress: import_competentnl(writer, folder, version, progress))
+
+
+@import_app.command("qualifications")
+def import_qualifications_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV in the HKS kwalificaties layout.")],
+    version: VersionOpt = None,
+) -> None:
+    """Import mbo qualifications (crebo, niveau, domain, leerweg)."""
+    _run_import(
+        lambda writer, progress: import_qualifications(writer, file, version, progress=progress)
+    )
+
+
+@import_app.command("certificates")
+def import_certificates_cmd(
+    file: Annotated[Path, typer.Argument(help="Certificates CSV (see README).")],
+    version: VersionOpt = None,
+) -> None:
+    """Import certificates (short trainings) and the skills they teach."""
+    _run_import(
+        lambda writer, progress: import_certificates(writer, file, version, progress=progress)
+    )
+
+
+@import_app.command("vacancies")
+def import_vacancies_cmd(
+    file: Annotated[Path, typer.Argument(help="Vacancies as JSON Lines (see README).")],
+) -> None:
+    """Import (upsert by id) vacancies."""
+    _run_import(lambda writer, progress: import_vacancies(writer, file, progress))
+
+
+@import_app.command("default")
+def import_default() -> None:
+    """Import the embedded Dutch default ontology, certificates and vacancies."""
+    with _failing_cleanly():
+        store = _open_store()
+        try:
+            with RichProgress(err) as progress:
+                report = load_default(store, progress)
+        finally:
+            store.close()
+    _print_report(report)
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print what the store holds."""
+    with _failing_cleanly():
+        store = _open_store()
+        try:
+            result = store.stats()
+        finally:
+            store.close()
+    if as_json:
+        print(json.dumps(result.model_dump(), indent=2, ensure_ascii=False))
+        return
+    table = Table("what", "count", title="overstap store")
+    table.add_row("occupations", f"{result.occupations:,}")
+    table.add_row("skills", f"{result.skills:,}")
+    for skill_type, count in sorted(result.skills_by_type.items()):
+        table.add_row(f"  {skill_type}", f"{count:,}")
+    table.add_row("skill groups", f"{result.skill_groups:,}")
+    table.add_row("ISCO groups", f"{result.isco_groups:,}")
+    for rtype, count in result.relations.items():
+        table.add_row(f"relations: {rtype}", f"{count:,}")
+    for language, kinds in sorted(result.labels.items()):
+        for kind, count in sorted(kinds.items()):
+            table.add_row(f"labels {language}: {kind}", f"{count:,}")
+    table.add_row("qualifications", f"{result.qualifications:,}")
+    table.add_row("certificates", f"{result.certificates:,}")
+    table.add_row("vacancies", f"{result.vacancies:,}")
+    table.add_row("obsolete concepts", f"{result.obsolete_concepts:,}")
+    table.add_row("versions", ", ".join(result.versions) or "-")
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the API (loads the embedded default first when the store is empty)."""
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = get_settings()
+    with _failing_cleanly():
+        application = create_app(settings)
+        uvicorn.run(application, host=host or settings.host, port=port or settings.port)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,53 @@
+"""The one settings object: every knob comes from ``OVERSTAP_*`` environment variables
+(or a ``.env`` file), so containers and tests configure the service the same way."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of store, data folder, embedder and server."""
+
+    model_config = SettingsConfigDict(env_prefix="OVERSTAP_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Where the SQLite store, model folders and index snapshots live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default a SQLite file in data_dir. PostgreSQL: "
+        "postgresql+psycopg://user:password@host/db",
+    )
+    embedder: str = Field(
+        default="bundled:multilingual-e5-small",
+        description="Embedding model: the bundled default, or st:<name-or-path> for any "
+        "sentence-transformers model (used from issue 3 on).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `overstap serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `overstap serve` uses.")
+    load_default: bool = Field(
+        default=True,
+        description="Load the embedded Dutch default ontology when the store is empty.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _blank_is_default(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force (the SQLite default resolved against data_dir)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'overstap.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests build their own ``Settings``)."""
+    return Settings()

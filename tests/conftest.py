@@ -1,0 +1,81 @@
+"""Shared fixtures: a fresh SQLite store per test, the fixture files, the real data."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import SQLModel
+
+from ontology.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+MINI_EN = FIXTURES / "esco-v1.0.0-mini-en"
+MINI_NL = FIXTURES / "esco-v1.0.0-mini-nl"
+
+needs_shared_data = pytest.mark.skipif(
+    not (SHARED_DATA / "esco-v1.1.1-en").is_dir(),
+    reason=f"real data not found at {SHARED_DATA} (it lies beside the project root in CI)",
+)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A SQLite file of this test's own."""
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """An empty store."""
+    opened = Store(database_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def mini_en(tmp_path: Path) -> Path:
+    """A writable copy of the small English ESCO-format fixture (tests may break it)."""
+    target = tmp_path / MINI_EN.name
+    shutil.copytree(MINI_EN, target)
+    return target
+
+
+def store_contents(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, sorted: proof that a failed import changed nothing."""
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    with store.reading() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            rows = conn.execute(select(table)).all()
+            result[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return result
+
+
+class Cli:
+    """Runs the real ``overstap`` CLI in-process against this test's store."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def __call__(self, *args: str) -> Any:
+        from typer.testing import CliRunner
+
+        from service.cli import app
+
+        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        return result
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """The CLI, configured through the environment as a user would."""
+    from service.settings import get_settings
+
+    monkeypatch.setenv("OVERSTAP_DATABASE_URL", database_url)
+    monkeypatch.setenv("OVERSTAP_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield Cli(database_url)
+    get_settings.cache_clear()
