@@ -62,12 +62,14 @@ def import_vacancies(
         records[record.id] = {**record.model_dump(), "updated_at": now}
         progress.advance()
     rows = list(records.values())
+    content = tuple(name for name in VacancyRecord.model_fields if name != "id")
     upsert(
         writer.conn,
         Vacancy,
         rows,
         keys=("id",),
-        update_columns=tuple(k for k in rows[0] if k != "id") if rows else (),
+        update_columns=(*content, "updated_at"),
+        compare_columns=content,
     )
     report = ImportReport(source="vacancies")
     report.count(path.name, len(lines))
