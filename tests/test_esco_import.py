@@ -102,9 +102,7 @@ def test_newer_release_retires_missing_concepts_and_updates_labels(
     )
 
 
-def test_dangling_links_fail_by_default_or_are_kept_or_skipped(
-    store: Store, mini_en: Path
-) -> None:
+def test_dangling_links_fail_by_default_or_are_kept_or_skipped(store: Store, mini_en: Path) -> None:
     relations = mini_en / "occupationSkillRelations.csv"
     with relations.open("a", encoding="utf-8") as handle:
         handle.write(

@@ -111,8 +111,10 @@ def test_vacancies_upsert_by_id(store: Store, tmp_path: Path) -> None:
 
     changed = tmp_path / "vacancies.jsonl"
     changed.write_text(
-        json.dumps({"id": "v-2", "title": "Zonnepanelenmonteur", "text": "Nieuw.",
-                    "region": "Zeeland"}) + "\n",
+        json.dumps(
+            {"id": "v-2", "title": "Zonnepanelenmonteur", "text": "Nieuw.", "region": "Zeeland"}
+        )
+        + "\n",
         encoding="utf-8",
     )
     with store.transaction() as conn:

@@ -102,7 +102,10 @@ def _import_table(
         found = writer.lookup(uri)
         assert found is not None
         if label_kind is LabelKind.PREFERRED:
-            preferred_of.setdefault(found[0], text)
+            # A concept whose rows disagree on the preferred label keeps the first one;
+            # the others stay findable as alternatives.
+            if preferred_of.setdefault(found[0], text) != text:
+                label_kind = LabelKind.ALTERNATIVE
         elif preferred_of.get(found[0]) == text:
             continue
         rows.setdefault(
