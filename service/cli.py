@@ -48,7 +48,9 @@ def _failing_cleanly() -> Iterator[None]:
     try:
         yield
     except SourceError as exc:
-        err.print(f"[red]error:[/red] {exc.location()}: {exc.message}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[red]error:[/red] {exc.location()}: {exc.message}", highlight=False, soft_wrap=True
+        )
         err.print("nothing was imported; the store is unchanged", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except StoreError as exc:
