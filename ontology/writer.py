@@ -257,10 +257,13 @@ class OntologyWriter:
     def replace_training_skills(self, training_id: int, skill_ids: Iterable[int]) -> None:
         """Make a training teach exactly these skills (a re-import may drop some)."""
         table = table_of(TrainingSkill)
-        self.conn.execute(table.delete().where(table.c.training_id == training_id))
-        self.add_training_skills(
-            [{"training_id": training_id, "skill_id": sid} for sid in dict.fromkeys(skill_ids)]
+        wanted = list(dict.fromkeys(skill_ids))
+        self.conn.execute(
+            table.delete().where(
+                table.c.training_id == training_id, table.c.skill_id.not_in(wanted)
+            )
         )
+        self.add_training_skills([{"training_id": training_id, "skill_id": s} for s in wanted])
 
     def mark_obsolete(self, concept_ids: Sequence[int]) -> None:
         """Mark concepts obsolete (they are never deleted: old references must resolve)."""
