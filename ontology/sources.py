@@ -156,3 +156,20 @@ def json_lines(path: Path) -> Iterator[JsonLine]:
     for number, text in enumerate(read_text(path).splitlines(), start=1):
         if text.strip():
             yield JsonLine(number, text)
+
+
+class UniqueKeys:
+    """Refuses a key that a file repeats, naming both lines (a repeated row is almost
+    always an editing mistake, and silently keeping one of the two hides it)."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        self._first: dict[str, int] = {}
+
+    def check(self, row: CsvRow, key: str) -> None:
+        """Remember ``key`` at this row, or fail when an earlier row had it."""
+        if key in self._first:
+            raise row.error(
+                self.column, f"{key} is listed twice (first at line {self._first[key]})"
+            )
+        self._first[key] = row.line

@@ -126,20 +126,7 @@ class OntologyWriter:
 
     def upsert_concepts(self, rows: Sequence[Row], overwrite: bool = True) -> None:
         """Create or update concepts by URI; ``overwrite=False`` only fills in new ones."""
-        columns = (
-            (
-                "taxonomy_version_id",
-                "status",
-                "replaced_by",
-                "skill_type",
-                "reuse_level",
-                "code",
-                "isco_group",
-                "modified",
-            )
-            if overwrite
-            else ()
-        )
+        columns = CONCEPT_ATTRIBUTES if overwrite else ()
         upsert(self.conn, Concept, rows, keys=("uri",), update_columns=columns)
         self._refresh([row["uri"] for row in rows])
 

@@ -183,6 +183,15 @@ def _break_empty_label(folder: Path) -> tuple[str, int, str]:
     return "occupations_en.csv", 8, "preferredLabel"
 
 
+def _break_duplicate_concept(folder: Path) -> tuple[str, int, str]:
+    _append(
+        folder / "skills_en.csv",
+        "KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/sk-pv,skill/competence,"
+        "occupation-specific,install solar panels,,,released,,,,,Again.\n",
+    )
+    return "skills_en.csv", 9, "conceptUri"
+
+
 BREAKAGES = {
     "missing required column": _break_missing_column,
     "malformed row": _break_malformed_row,
@@ -190,6 +199,7 @@ BREAKAGES = {
     "relation to unknown concept": _break_unknown_concept,
     "wrong encoding": _break_encoding,
     "empty required value": _break_empty_label,
+    "concept listed twice": _break_duplicate_concept,
 }
 
 

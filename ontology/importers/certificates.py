@@ -15,7 +15,7 @@ from models.vocabulary import ConceptKind
 from ontology.importers.links import require_concept
 from ontology.importers.report import ImportReport
 from ontology.progress import NO_PROGRESS, Progress
-from ontology.sources import CsvRow, read_csv, split_multi
+from ontology.sources import CsvRow, UniqueKeys, read_csv, split_multi
 from ontology.versions import resolve_version
 from ontology.writer import OntologyWriter, Row, concept_row, label_rows, upsert
 
@@ -34,15 +34,13 @@ def import_certificates(
     table = read_csv(path, REQUIRED)
     vid = writer.version_id("certificates", resolve_version(path, version), str(path))
     progress.stage(f"{path.name}: certificates", len(table.rows))
-    seen: dict[str, int] = {}
+    seen = UniqueKeys("id")
     parsed: list[tuple[CsvRow, str, Row, list[int]]] = []
     for row in table.rows:
         cert_id = row.require("id")
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", cert_id):
             raise row.error("id", f"use lowercase letters, digits and hyphens, not {cert_id!r}")
-        if cert_id in seen:
-            raise row.error("id", f"{cert_id} is listed twice (first at line {seen[cert_id]})")
-        seen[cert_id] = row.line
+        seen.check(row, cert_id)
         details: Row = {
             "level": _int(row, "level", 1, 8, required=False),
             "hours": _int(row, "hours", 1, 10_000, required=True),

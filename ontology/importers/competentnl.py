@@ -119,6 +119,5 @@ def _import_table(
             },
         )
     writer.add_labels(list(rows.values()))
-    writer.add_memberships(
-        [{"concept_id": writer.lookup(uri)[0], "scheme": SCHEME} for uri in concepts]  # type: ignore[index]
-    )
+    ids = writer.uris_of_kind(kind)
+    writer.add_memberships([{"concept_id": ids[uri], "scheme": SCHEME} for uri in concepts])

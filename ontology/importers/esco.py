@@ -30,7 +30,7 @@ from models.vocabulary import (
 from ontology.errors import SourceError
 from ontology.importers.report import ImportReport
 from ontology.progress import NO_PROGRESS, Progress
-from ontology.sources import CsvRow, CsvTable, read_csv, split_multi
+from ontology.sources import CsvRow, CsvTable, UniqueKeys, read_csv, split_multi
 from ontology.versions import resolve_version, version_key
 from ontology.writer import OntologyWriter, Row, concept_row, label_rows, table_of
 
@@ -190,16 +190,12 @@ class EscoImporter:
     ) -> None:
         self.progress.stage(f"{table.path.name}: concepts", len(table.rows))
         seen = self._seen.setdefault(kind, {}).setdefault(version, set())
-        in_file: dict[str, int] = {}
+        in_file = UniqueKeys("conceptUri")
         concepts: list[Row] = []
         pending: list[tuple[CsvRow, str]] = []
         for row in table.rows:
             uri = row.require("conceptUri")
-            if uri in in_file:
-                raise row.error(
-                    "conceptUri", f"{uri} is listed twice (first at line {in_file[uri]})"
-                )
-            in_file[uri] = row.line
+            in_file.check(row, uri)
             concept_type = row.get("conceptType")
             if concept_type and _CONCEPT_TYPES.get(concept_type) != kind:
                 raise row.error(

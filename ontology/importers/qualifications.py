@@ -14,12 +14,23 @@ from models.vocabulary import ConceptKind
 from ontology.importers.links import require_concept
 from ontology.importers.report import ImportReport
 from ontology.progress import NO_PROGRESS, Progress
-from ontology.sources import CsvRow, read_csv, split_multi
+from ontology.sources import CsvRow, UniqueKeys, read_csv, split_multi
 from ontology.versions import resolve_version
 from ontology.writer import OntologyWriter, Row, concept_row, label_rows, upsert
 
 URI_PREFIX = "urn:overstap:qualification:"
 LEERWEGEN = {"BOL", "BBL", "BOL/BBL"}
+DETAIL_COLUMNS = (
+    "crebo",
+    "level",
+    "domain",
+    "domain_code",
+    "dossier_crebo",
+    "dossier",
+    "programme_type",
+    "requirements",
+    "leerweg",
+)
 REQUIRED = ("kwalificatie_crebo", "kwalificatie", "niveau", "opleidingsdomein", "leerweg")
 
 
@@ -34,17 +45,13 @@ def import_qualifications(
     table = read_csv(path, REQUIRED)
     vid = writer.version_id("mbo-kwalificaties", resolve_version(path, version), str(path))
     progress.stage(f"{path.name}: qualifications", len(table.rows))
-    seen: dict[str, int] = {}
+    seen = UniqueKeys("kwalificatie_crebo")
     parsed: list[tuple[CsvRow, str, Row]] = []
     for row in table.rows:
         crebo = row.require("kwalificatie_crebo")
         if not re.fullmatch(r"\d{5}", crebo):
             raise row.error("kwalificatie_crebo", f"a crebo code has five digits, not {crebo!r}")
-        if crebo in seen:
-            raise row.error(
-                "kwalificatie_crebo", f"crebo {crebo} is listed twice (first at line {seen[crebo]})"
-            )
-        seen[crebo] = row.line
+        seen.check(row, crebo)
         level = row.require("niveau")
         if level not in {"1", "2", "3", "4"}:
             raise row.error("niveau", f"mbo niveau is 1 to 4, not {level!r}")
@@ -93,7 +100,7 @@ def import_qualifications(
         Qualification,
         detail_rows,
         keys=("concept_id",),
-        update_columns=tuple(k for k in detail_rows[0] if k != "concept_id") if detail_rows else (),
+        update_columns=DETAIL_COLUMNS,
     )
     report = ImportReport(source="mbo-kwalificaties")
     report.count(path.name, len(table.rows))
