@@ -242,3 +242,17 @@ class Store:
             SkillLink(skill_uri=uri, relation_type=RelationType(rtype), weight=weight)
             for uri, rtype, weight in rows
         ]
+
+    def labels_of(self, kind: ConceptKind) -> list[tuple[str, str, str, str]]:
+        """``(concept uri, language, label kind, text)`` of every label of the released
+        concepts of one kind, in a stable order (the indexer's input)."""
+        concept = table_of(Concept)
+        label = table_of(Label)
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(concept.c.uri, label.c.language, label.c.kind, label.c.text)
+                .join(label, label.c.concept_id == concept.c.id)
+                .where(concept.c.kind == kind, concept.c.status == Status.RELEASED)
+                .order_by(concept.c.uri, label.c.language, label.c.kind, label.c.text)
+            ).all()
+        return [(uri, lang, lkind, text) for uri, lang, lkind, text in rows]

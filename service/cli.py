@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,7 +26,10 @@ from ontology.importers.vacancies import import_vacancies
 from ontology.store import Store
 from ontology.writer import OntologyWriter
 from service.progress import RichProgress
-from service.settings import get_settings
+from service.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from indexes.embedder import SentenceTransformerEmbedder
 
 app = typer.Typer(
     help="overstap: skills-ontology matching for side-entrants into technical work.",
@@ -195,6 +198,97 @@ def stats(
     table.add_row("obsolete concepts", f"{result.obsolete_concepts:,}")
     table.add_row("versions", ", ".join(result.versions) or "-")
     out.print(table)
+
+
+def _load_embedder(settings: Settings) -> "SentenceTransformerEmbedder":
+    from indexes.embedder import configure_threads, load_embedder
+
+    configure_threads(settings.threads)
+    return load_embedder(settings.embedder, settings.models_dir)
+
+
+@app.command()
+def reindex() -> None:
+    """Build a new index snapshot of the store and activate it atomically."""
+    from indexes.cache import EmbeddingCache
+    from indexes.embedder import EmbedderError
+    from indexes.snapshot import SnapshotDirectory
+
+    settings = get_settings()
+    with _failing_cleanly():
+        store = _open_store()
+        try:
+            embedder = _load_embedder(settings)
+        except EmbedderError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        cache = EmbeddingCache(settings.cache_path)
+        try:
+            with RichProgress(err) as progress:
+                stats = SnapshotDirectory(settings.snapshots_dir).build(
+                    store, embedder, cache, on_stage=progress.stage, on_progress=progress.advance
+                )
+        finally:
+            cache.close()
+            store.close()
+    out.print(
+        f"snapshot {stats.snapshot_id} active: {stats.texts:,} labels "
+        f"({stats.embedded:,} embedded, the rest from the cache) in {stats.seconds:.1f} s, "
+        f"{stats.texts_per_second:,.0f} texts/s",
+        highlight=False,
+    )
+    for name, count in stats.counts.items():
+        out.print(f"  {name}: {count:,} labels", highlight=False)
+
+
+evaluate_app = typer.Typer(help="Quality evaluations on public benchmarks.")
+app.add_typer(evaluate_app, name="evaluate")
+
+
+@evaluate_app.command("melo")
+def evaluate_melo(
+    data: Annotated[Path, typer.Option(help="The MELO benchmark folder.")],
+    dataset: Annotated[str, typer.Option(help="e.g. nld_q_nl_c_nl")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    lexical_weight: Annotated[
+        float | None,
+        typer.Option(help="Fusion weight of char TF-IDF (default: the service's setting)."),
+    ] = None,
+    lexical_only: Annotated[
+        bool, typer.Option(help="Char TF-IDF alone (MELO's baseline), no embedder.")
+    ] = False,
+) -> None:
+    """Rank MELO's ESCO surface forms for each query exactly as the service searches."""
+    from indexes.cache import EmbeddingCache
+    from scripts.melo import MeloError, evaluate, load_dataset
+
+    settings = get_settings()
+    try:
+        melo = load_dataset(data, dataset)
+    except MeloError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    weight = (
+        1.0
+        if lexical_only
+        else (settings.lexical_weight if lexical_weight is None else lexical_weight)
+    )
+    embedder = None if lexical_only else _load_embedder(settings)
+    cache = None if lexical_only else EmbeddingCache(settings.cache_path)
+    try:
+        with RichProgress(err) as progress:
+            progress.stage(
+                f"{dataset}: embedding",
+                None if lexical_only else len(melo.corpus) + len(melo.queries),
+            )
+            result = evaluate(melo, embedder, weight, cache, progress.advance)
+    finally:
+        if cache:
+            cache.close()
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    out.print_json(data=result)
 
 
 @app.command()

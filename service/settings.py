@@ -27,6 +27,18 @@ class Settings(BaseSettings):
         description="Embedding model: the bundled default, or st:<name-or-path> for any "
         "sentence-transformers model (used from issue 3 on).",
     )
+    lexical_weight: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="Weight of the character TF-IDF channel in the fused score "
+        "(1 - weight goes to the embeddings); chosen on MELO bel_q_nl_c_nl, see README.",
+    )
+    threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="Torch threads for embedding; default: all cores.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `overstap serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `overstap serve` uses.")
     load_default: bool = Field(
@@ -38,6 +50,21 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_default(cls, value: str | None) -> str | None:
         return value or None
+
+    @property
+    def models_dir(self) -> Path:
+        """Where materialised embedding models live."""
+        return self.data_dir / "models"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Where index snapshots and the ``ACTIVE`` pointer live."""
+        return self.data_dir / "snapshots"
+
+    @property
+    def cache_path(self) -> Path:
+        """The embedding cache file."""
+        return self.data_dir / "cache" / "embeddings.sqlite"
 
     @property
     def resolved_database_url(self) -> str:

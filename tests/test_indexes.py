@@ -1,0 +1,183 @@
+"""Index machinery: cache, FAISS round trip, fusion, aggregation, snapshots."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexes.ann import create_index, load_index
+from indexes.cache import EmbeddingCache, encode_cached
+from indexes.labels import LabelIndex, LabelRecord
+from indexes.snapshot import SnapshotDirectory, SnapshotError
+from ontology.default import load_default
+from ontology.store import Store
+from tests.fakes import HashingEmbedder
+
+
+def test_cache_embeds_each_text_once(tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    texts = ["elektromonteur", "lasser", "elektromonteur", "kok"]
+    first, embedded = encode_cached(embedder, texts, "query", cache)
+    assert embedded == 3  # the repeated label is embedded once
+    again, embedded_again = encode_cached(embedder, texts, "query", cache)
+    assert embedded_again == 0
+    assert np.array_equal(first, again)
+    assert sum(embedder.calls) == 3
+    # Another model identity never reads these vectors.
+    other = HashingEmbedder(model_name="test:other")
+    _, embedded_other = encode_cached(other, texts, "query", cache)
+    assert embedded_other == 3
+    cache.close()
+
+
+def test_faiss_round_trip_add_remove(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(50, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = create_index(16)
+    index.add(vectors, np.arange(100, 150, dtype=np.int64))
+    scores, ids = index.search(vectors[[3]], 1)
+    assert ids[0, 0] == 103 and scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert index.remove(np.array([103], dtype=np.int64)) == 1
+    index.save(tmp_path / "i.faiss")
+    loaded = load_index(tmp_path / "i.faiss", "flat")
+    assert loaded.size == 49
+    _, ids = loaded.search(vectors[[3]], 1)
+    assert ids[0, 0] != 103
+
+
+def _tiny_index() -> tuple[LabelIndex, HashingEmbedder]:
+    records = [
+        LabelRecord("occ:elektricien", "nl", "preferred", "elektricien"),
+        LabelRecord("occ:elektricien", "nl", "alternative", "installateur elektra woningbouw"),
+        LabelRecord("occ:loodgieter", "nl", "preferred", "loodgieter"),
+        LabelRecord("occ:loodgieter", "nl", "alternative", "installateur sanitair"),
+        LabelRecord("occ:kok", "nl", "preferred", "kok"),
+        LabelRecord("occ:kok", "en", "preferred", "cook"),
+    ]
+    embedder = HashingEmbedder()
+    vectors = embedder.encode([r.text for r in records], "query")
+    return LabelIndex.build(records, vectors), embedder
+
+
+def test_lexical_channel_finds_a_misspelling_dense_cannot() -> None:
+    index, embedder = _tiny_index()
+    query = "electricien"  # a typo: no shared word, so the hashing embedder is blind
+    vector = embedder.encode([query], "query")[0]
+    fused = index.search_concepts(vector, query, 3, lexical_weight=0.5)
+    assert fused[0].concept == "occ:elektricien"
+    assert fused[0].label.text == "elektricien"
+    assert fused[0].dense == 0.0  # the embeddings saw nothing in common…
+    assert fused[0].lexical > 0.5  # …the character n-grams did
+
+
+def test_dense_channel_and_concept_aggregation() -> None:
+    index, embedder = _tiny_index()
+    query = "installateur sanitair"
+    vector = embedder.encode([query], "query")[0]
+    hits = index.search_concepts(vector, query, 3, lexical_weight=0.3)
+    concepts = [hit.concept for hit in hits]
+    assert concepts[0] == "occ:loodgieter"
+    assert len(concepts) == len(set(concepts))  # one hit per concept
+    assert hits[0].label.text == "installateur sanitair"  # says which label matched
+    # The elektricien shares "installateur" with the query: found, but lower.
+    assert "occ:elektricien" in concepts[1:]
+
+
+def test_language_filter() -> None:
+    index, embedder = _tiny_index()
+    vector = embedder.encode(["cook"], "query")[0]
+    assert index.search_concepts(vector, "cook", 3, 0.3, languages=["en"])[0].label.text == "cook"
+    dutch = index.search_concepts(vector, "cook", 3, 0.3, languages=["nl"])
+    assert all(hit.label.language == "nl" for hit in dutch)
+
+
+def test_label_index_save_load(tmp_path: Path) -> None:
+    index, embedder = _tiny_index()
+    index.save(tmp_path / "occ")
+    loaded = LabelIndex.load(tmp_path / "occ")
+    vector = embedder.encode(["loodgieter"], "query")[0]
+    assert [h.concept for h in loaded.search_concepts(vector, "loodgieter", 2, 0.3)] == [
+        h.concept for h in index.search_concepts(vector, "loodgieter", 2, 0.3)
+    ]
+
+
+@pytest.fixture
+def default_store(store: Store) -> Store:
+    load_default(store)
+    return store
+
+
+def test_snapshot_build_activate_load(default_store: Store, tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    stats = directory.build(default_store, embedder, EmbeddingCache(tmp_path / "c.sqlite"))
+    assert directory.active_id() == stats.snapshot_id
+    manifest = json.loads((tmp_path / "snapshots" / stats.snapshot_id / "manifest.json").read_text())
+    assert manifest["embedder"] == {"name": "test:hashing", "dimension": 64}
+    assert manifest["collections"]["occupations"] > 60  # every label, not one per concept
+    assert set(manifest["collections"]) == {"occupations", "skills", "qualifications",
+                                            "certificates"}
+    snapshot = directory.load(embedder, verify=True)
+    occupations = snapshot.collections["occupations"]
+    vector = embedder.encode(["lasser"], "query")[0]
+    hit = occupations.search_concepts(vector, "lasser", 1, 0.3)[0]
+    assert "lasser" in hit.label.text.lower()
+
+    # A second build with a warm cache embeds nothing.
+    again = directory.build(default_store, embedder, EmbeddingCache(tmp_path / "c.sqlite"))
+    assert again.embedded == 0 and again.texts == stats.texts
+    assert directory.active_id() == again.snapshot_id
+
+
+def test_manifest_mismatch_is_a_clear_error(default_store: Store, tmp_path: Path) -> None:
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    directory.build(default_store, HashingEmbedder(), None)
+    with pytest.raises(SnapshotError, match="dimension 64.*dimension 32"):
+        directory.load(HashingEmbedder(dims=32))
+    with pytest.raises(SnapshotError, match="test:other"):
+        directory.load(HashingEmbedder(model_name="test:other"))
+
+
+def test_a_build_that_dies_halfway_leaves_the_active_snapshot(
+    default_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder = HashingEmbedder()
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    good = directory.build(default_store, embedder, None).snapshot_id
+
+    calls = {"n": 0}
+    original = LabelIndex.save
+
+    def dying_save(self: LabelIndex, folder: Path) -> list[Path]:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("killed while writing the second collection")
+        return original(self, folder)
+
+    monkeypatch.setattr(LabelIndex, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        directory.build(default_store, embedder, None)
+    monkeypatch.undo()
+
+    assert directory.active_id() == good
+    leftovers = [p.name for p in (tmp_path / "snapshots").iterdir() if p.name.endswith(".building")]
+    assert len(leftovers) == 1
+    assert directory.load(embedder).id == good  # still loads, untouched
+
+    directory.build(default_store, embedder, None)
+    assert not any(p.name.endswith(".building") for p in (tmp_path / "snapshots").iterdir())
+
+
+def test_pointer_switch_is_a_rename(tmp_path: Path, default_store: Store) -> None:
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    first = directory.build(default_store, HashingEmbedder(), None, activate=False).snapshot_id
+    assert directory.active_id() is None
+    directory.activate(first)
+    assert (tmp_path / "snapshots" / "ACTIVE").read_text().strip() == first
+    assert not [p for p in os.listdir(tmp_path / "snapshots") if p.endswith(".tmp")]
+    with pytest.raises(SnapshotError):
+        directory.activate("does-not-exist")
