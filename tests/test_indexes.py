@@ -116,11 +116,17 @@ def test_snapshot_build_activate_load(default_store: Store, tmp_path: Path) -> N
     directory = SnapshotDirectory(tmp_path / "snapshots")
     stats = directory.build(default_store, embedder, EmbeddingCache(tmp_path / "c.sqlite"))
     assert directory.active_id() == stats.snapshot_id
-    manifest = json.loads((tmp_path / "snapshots" / stats.snapshot_id / "manifest.json").read_text())
+    manifest = json.loads(
+        (tmp_path / "snapshots" / stats.snapshot_id / "manifest.json").read_text()
+    )
     assert manifest["embedder"] == {"name": "test:hashing", "dimension": 64}
     assert manifest["collections"]["occupations"] > 60  # every label, not one per concept
-    assert set(manifest["collections"]) == {"occupations", "skills", "qualifications",
-                                            "certificates"}
+    assert set(manifest["collections"]) == {
+        "occupations",
+        "skills",
+        "qualifications",
+        "certificates",
+    }
     snapshot = directory.load(embedder, verify=True)
     occupations = snapshot.collections["occupations"]
     vector = embedder.encode(["lasser"], "query")[0]
@@ -136,7 +142,7 @@ def test_snapshot_build_activate_load(default_store: Store, tmp_path: Path) -> N
 def test_manifest_mismatch_is_a_clear_error(default_store: Store, tmp_path: Path) -> None:
     directory = SnapshotDirectory(tmp_path / "snapshots")
     directory.build(default_store, HashingEmbedder(), None)
-    with pytest.raises(SnapshotError, match="dimension 64.*dimension 32"):
+    with pytest.raises(SnapshotError, match=r"dimension 64.*dimension 32"):
         directory.load(HashingEmbedder(dims=32))
     with pytest.raises(SnapshotError, match="test:other"):
         directory.load(HashingEmbedder(model_name="test:other"))

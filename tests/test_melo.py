@@ -33,8 +33,14 @@ def test_char_tfidf_reproduces_the_published_bel_baseline() -> None:
 @needs_melo
 def test_cli_prints_json(cli: Cli) -> None:
     result = cli(
-        "evaluate", "melo", "--data", str(MELO), "--dataset", "bel_q_nl_c_nl",
-        "--lexical-only", "--json",
+        "evaluate",
+        "melo",
+        "--data",
+        str(MELO),
+        "--dataset",
+        "bel_q_nl_c_nl",
+        "--lexical-only",
+        "--json",
     )
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
@@ -43,7 +49,8 @@ def test_cli_prints_json(cli: Cli) -> None:
 
 
 def test_cli_names_a_wrong_folder(cli: Cli, tmp_path: object) -> None:
-    result = cli("evaluate", "melo", "--data", str(tmp_path), "--dataset", "bel_q_nl_c_nl",
-                 "--lexical-only")
+    result = cli(
+        "evaluate", "melo", "--data", str(tmp_path), "--dataset", "bel_q_nl_c_nl", "--lexical-only"
+    )
     assert result.exit_code == 2
     assert "MELO benchmark folder" in result.stderr
