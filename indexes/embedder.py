@@ -67,6 +67,10 @@ class SentenceTransformerEmbedder:
     def __post_init__(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # Weight-loading progress bars are noise in a service log and a CLI's output.
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         try:
             self._model = SentenceTransformer(self.model_path, device="cpu")

@@ -18,7 +18,7 @@ import numpy as np
 
 from indexes.cache import EmbeddingCache, encode_cached
 from indexes.embedder import Embedder
-from indexes.labels import LabelIndex, LabelRecord
+from indexes.labels import Aggregation, LabelIndex, LabelRecord
 
 TOP = 100
 DATASETS = ("bel_q_nl_c_nl", "nld_q_nl_c_nl", "nld_q_nl_c_en", "bel_q_nl_c_en")
@@ -129,4 +129,48 @@ def evaluate(
         "corpus_elements": len(records),
     }
     result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def concept_relevance(folder: Path, dataset: MeloDataset) -> dict[str, set[str]]:
+    """Qrels lifted to ESCO concepts through MELO's ``concept_mapping`` table."""
+    concept_of = {row[0]: row[1] for row in _rows(folder, dataset.name, "concept_mapping.tsv")}
+    return {
+        query: {concept_of[element] for element in elements if element in concept_of}
+        for query, elements in dataset.relevant.items()
+    }
+
+
+def evaluate_concepts(
+    folder: Path,
+    dataset: MeloDataset,
+    embedder: Embedder,
+    lexical_weight: float,
+    aggregation: Aggregation,
+    cache: EmbeddingCache | None = None,
+) -> dict[str, Any]:
+    """Concept-level variant (not MELO's protocol): rank ESCO concepts as the service's
+    concept search does, to choose how label scores aggregate into a concept score."""
+    concept_of = {row[0]: row[1] for row in _rows(folder, dataset.name, "concept_mapping.tsv")}
+    records = [LabelRecord(concept_of[eid], "", "element", text) for eid, text in dataset.corpus]
+    vectors, _ = encode_cached(embedder, [r.text for r in records], "query", cache)
+    query_texts = [text for _, text in dataset.queries]
+    query_vectors, _ = encode_cached(embedder, query_texts, "query", cache)
+    index = LabelIndex.build(records, vectors)
+    ranked = {
+        qid: [
+            hit.concept
+            for hit in index.search_concepts(
+                query_vectors[i], query_texts[i], TOP, lexical_weight, aggregation=aggregation
+            )
+        ]
+        for i, (qid, _) in enumerate(dataset.queries)
+    }
+    result: dict[str, Any] = metrics(ranked, concept_relevance(folder, dataset))
+    result["config"] = {
+        "dataset": dataset.name,
+        "level": "concept",
+        "aggregation": aggregation,
+        "lexical_weight": lexical_weight,
+    }
     return result

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
         "sentence-transformers model (used from issue 3 on).",
     )
     lexical_weight: float = Field(
-        default=0.3,
+        default=0.1,
         ge=0.0,
         le=1.0,
         description="Weight of the character TF-IDF channel in the fused score "
