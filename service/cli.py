@@ -257,10 +257,18 @@ def evaluate_melo(
     lexical_only: Annotated[
         bool, typer.Option(help="Char TF-IDF alone (MELO's baseline), no embedder.")
     ] = False,
+    level: Annotated[
+        str,
+        typer.Option(
+            help="element (MELO's protocol) or concept (labels aggregated per "
+            "ESCO concept, as the service's concept search does)."
+        ),
+    ] = "element",
+    aggregation: Annotated[str, typer.Option(help="With --level concept: max or lse.")] = "max",
 ) -> None:
     """Rank MELO's ESCO surface forms for each query exactly as the service searches."""
     from indexes.cache import EmbeddingCache
-    from scripts.melo import MeloError, evaluate, load_dataset
+    from scripts.melo import MeloError, evaluate, evaluate_concepts, load_dataset
 
     settings = get_settings()
     try:
@@ -281,7 +289,18 @@ def evaluate_melo(
                 f"{dataset}: embedding",
                 None if lexical_only else len(melo.corpus) + len(melo.queries),
             )
-            result = evaluate(melo, embedder, weight, cache, progress.advance)
+            if level == "concept" and embedder is not None and aggregation in ("max", "lse"):
+                result = evaluate_concepts(
+                    data, melo, embedder, weight, "lse" if aggregation == "lse" else "max", cache
+                )
+            elif level == "element":
+                result = evaluate(melo, embedder, weight, cache, progress.advance)
+            else:
+                err.print(
+                    "[red]error:[/red] --level is element or concept (concept needs "
+                    "an embedder; --aggregation is max or lse)"
+                )
+                raise typer.Exit(EXIT_BAD_INPUT)
     finally:
         if cache:
             cache.close()
