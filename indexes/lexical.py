@@ -63,14 +63,15 @@ class CharNgramIndex:
 
     def save(self, folder: Path) -> list[Path]:
         """Write vocabulary, idf and matrix; returns the files written."""
-        vocabulary = {term: int(i) for term, i in self._vectorizer.vocabulary_.items()}
+        fitted = getattr(self._vectorizer, "vocabulary_", {})  # an empty collection has none
+        vocabulary = {term: int(i) for term, i in fitted.items()}
         files = [
             folder / "lexical_vocabulary.json",
             folder / "lexical_idf.npy",
             folder / "lexical_matrix.npz",
         ]
         files[0].write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
-        np.save(files[1], self._vectorizer.idf_)
+        np.save(files[1], getattr(self._vectorizer, "idf_", np.zeros(0, dtype=np.float32)))
         sp.save_npz(files[2], self._matrix_t.T.tocsr())
         return files
 
@@ -78,7 +79,9 @@ class CharNgramIndex:
     def load(cls, folder: Path) -> "CharNgramIndex":
         """Read what ``save`` wrote."""
         vocabulary = json.loads((folder / "lexical_vocabulary.json").read_text(encoding="utf-8"))
+        matrix = sp.load_npz(folder / "lexical_matrix.npz")
+        if not vocabulary:
+            return cls(_vectorizer(), sp.csr_matrix(matrix))
         vectorizer = _vectorizer(vocabulary)
         vectorizer.idf_ = np.load(folder / "lexical_idf.npy")
-        matrix = sp.load_npz(folder / "lexical_matrix.npz")
         return cls(vectorizer, sp.csr_matrix(matrix))

@@ -187,3 +187,20 @@ def test_pointer_switch_is_a_rename(tmp_path: Path, default_store: Store) -> Non
     assert not [p for p in os.listdir(tmp_path / "snapshots") if p.endswith(".tmp")]
     with pytest.raises(SnapshotError):
         directory.activate("does-not-exist")
+
+
+def test_snapshot_of_a_store_without_trainings(store: Store, tmp_path: Path) -> None:
+    """A full ESCO import has no certificates: empty collections must build and load."""
+    from ontology.importers.esco import EscoImporter
+    from ontology.writer import OntologyWriter
+    from tests.conftest import MINI_EN
+
+    with store.transaction() as conn:
+        EscoImporter(OntologyWriter(conn)).run([MINI_EN])
+    embedder = HashingEmbedder()
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    stats = directory.build(store, embedder, None)
+    assert stats.counts["certificates"] == 0 and stats.counts["occupations"] > 0
+    snapshot = directory.load(embedder)
+    empty = snapshot.collections["certificates"]
+    assert empty.search_concepts(embedder.encode(["x"], "query")[0], "x", 5, 0.1) == []
