@@ -236,6 +236,7 @@ def reindex() -> None:
         f"({stats.embedded:,} embedded, the rest from the cache) in {stats.seconds:.1f} s, "
         f"{stats.texts_per_second:,.0f} texts/s",
         highlight=False,
+        soft_wrap=True,
     )
     for name, count in stats.counts.items():
         out.print(f"  {name}: {count:,} labels", highlight=False)
