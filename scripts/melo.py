@@ -97,10 +97,13 @@ def evaluate(
     lexical_weight: float,
     cache: EmbeddingCache | None = None,
     on_progress: Callable[[int], None] | None = None,
+    rrf_k: int = 0,
 ) -> dict[str, Any]:
     """Rank with the service's LabelIndex (dense + lexical fused) and score the ranking.
 
-    ``embedder=None`` runs the lexical channel alone (and requires weight 1)."""
+    ``embedder=None`` runs the lexical channel alone (and requires weight 1). ``rrf_k``
+    > 0 fuses the two channels' rankings by reciprocal rank fusion instead of the
+    weighted score sum, to compare the two fusions on a dev set."""
     started = time.perf_counter()
     records = [LabelRecord(eid, "", "element", text) for eid, text in dataset.corpus]
     query_texts = [text for _, text in dataset.queries]
@@ -113,23 +116,41 @@ def evaluate(
         vectors, _ = encode_cached(embedder, [r.text for r in records], "query", cache, on_progress)
         query_vectors, _ = encode_cached(embedder, query_texts, "query", cache, on_progress)
     index = LabelIndex.build(records, vectors)
-    ranked = {
-        qid: [
-            records[hit.row].concept
-            for hit in index.search_rows(query_vectors[i], query_texts[i], TOP, lexical_weight)
-        ]
-        for i, (qid, _) in enumerate(dataset.queries)
-    }
+
+    def rows(i: int, weight: float, k: int) -> list[int]:
+        hits = index.search_rows(query_vectors[i], query_texts[i], k, weight)
+        return [hit.row for hit in hits]
+
+    if rrf_k:
+        ranked = {
+            qid: [records[r].concept for r in _rrf(rows(i, 0.0, 1000), rows(i, 1.0, 1000), rrf_k)]
+            for i, (qid, _) in enumerate(dataset.queries)
+        }
+    else:
+        ranked = {
+            qid: [records[r].concept for r in rows(i, lexical_weight, TOP)]
+            for i, (qid, _) in enumerate(dataset.queries)
+        }
     result: dict[str, Any] = metrics(ranked, dataset.relevant)
     result["config"] = {
         "dataset": dataset.name,
         "embedder": embedder.name if embedder else None,
-        "lexical_weight": lexical_weight,
+        "fusion": f"rrf(k={rrf_k})" if rrf_k else "weighted",
+        "lexical_weight": None if rrf_k else lexical_weight,
         "top": TOP,
         "corpus_elements": len(records),
     }
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def _rrf(dense: list[int], lexical: list[int], k: int) -> list[int]:
+    """Reciprocal rank fusion: Σ 1 / (k + rank) over the rankings; top ``TOP`` rows."""
+    fused: dict[int, float] = {}
+    for ranking in (dense, lexical):
+        for rank, row in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank)
+    return sorted(fused, key=lambda row: (-fused[row], -row))[:TOP]
 
 
 def concept_relevance(folder: Path, dataset: MeloDataset) -> dict[str, set[str]]:

@@ -266,6 +266,13 @@ def evaluate_melo(
         ),
     ] = "element",
     aggregation: Annotated[str, typer.Option(help="With --level concept: max or lse.")] = "max",
+    rrf: Annotated[
+        int,
+        typer.Option(
+            help="Fuse by reciprocal rank fusion with this k instead of the weighted sum "
+            "(for comparison; the service uses the weighted sum)."
+        ),
+    ] = 0,
 ) -> None:
     """Rank MELO's ESCO surface forms for each query exactly as the service searches."""
     from indexes.cache import EmbeddingCache
@@ -295,7 +302,7 @@ def evaluate_melo(
                     data, melo, embedder, weight, "lse" if aggregation == "lse" else "max", cache
                 )
             elif level == "element":
-                result = evaluate(melo, embedder, weight, cache, progress.advance)
+                result = evaluate(melo, embedder, weight, cache, progress.advance, rrf)
             else:
                 err.print(
                     "[red]error:[/red] --level is element or concept (concept needs "
