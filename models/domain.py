@@ -108,17 +108,29 @@ class VacancyRecord(BaseModel):
 class StoreStats(BaseModel):
     """Counts that show what a store holds; ``overstap stats --json`` prints this."""
 
-    occupations: int
-    skills: int
-    skills_by_type: dict[str, int]
-    skill_groups: int
-    isco_groups: int
-    obsolete_concepts: int
-    relations: dict[str, int]
-    skill_skill_relations: int
-    labels: dict[str, dict[str, int]]
-    descriptions: dict[str, int]
-    qualifications: int
-    certificates: int
-    vacancies: int
-    versions: list[str]
+    occupations: int = Field(description="Released occupations.", examples=[60])
+    skills: int = Field(description="Released skills and knowledge.", examples=[302])
+    skills_by_type: dict[str, int] = Field(
+        description="Skills per type.", examples=[{"skill/competence": 249, "knowledge": 53}]
+    )
+    skill_groups: int = Field(description="Skill groups (hierarchy).", examples=[15])
+    isco_groups: int = Field(description="ISCO-08 groups.", examples=[40])
+    obsolete_concepts: int = Field(description="Concepts retired by newer releases.", examples=[0])
+    relations: dict[str, int] = Field(
+        description="Occupation–skill links by type.",
+        examples=[{"essential": 810, "optional": 361}],
+    )
+    skill_skill_relations: int = Field(description="Skill → related-skill links.", examples=[0])
+    labels: dict[str, dict[str, int]] = Field(
+        description="Labels per language and kind.",
+        examples=[{"nl": {"preferred": 450, "alternative": 1400}}],
+    )
+    descriptions: dict[str, int] = Field(
+        description="Descriptions per language.", examples=[{"nl": 450}]
+    )
+    qualifications: int = Field(description="mbo qualifications.", examples=[15])
+    certificates: int = Field(description="Certificates.", examples=[17])
+    vacancies: int = Field(description="Vacancies.", examples=[50])
+    versions: list[str] = Field(
+        description="Taxonomy releases present.", examples=[["overstap-default 2026.11"]]
+    )

@@ -256,3 +256,14 @@ class Store:
                 .order_by(concept.c.uri, label.c.language, label.c.kind, label.c.text)
             ).all()
         return [(uri, lang, lkind, text) for uri, lang, lkind, text in rows]
+
+    def skill_types(self) -> list[tuple[str, str]]:
+        """``(uri, skill type)`` of every skill that has one (for type-filtered search)."""
+        concept = table_of(Concept)
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(concept.c.uri, concept.c.skill_type).where(
+                    concept.c.kind == ConceptKind.SKILL, concept.c.skill_type.is_not(None)
+                )
+            ).all()
+        return [(uri, skill_type) for uri, skill_type in rows]

@@ -1,7 +1,8 @@
 """The FastAPI application factory.
 
-Start-up opens the store and, when it is empty, loads the embedded default ontology so
-that a fresh ``overstap serve`` answers with real data; ``/readyz`` turns 200 only then.
+Start-up opens the store (loading the embedded default into an empty one), the
+embedder and the active index snapshot (building one when none exists); ``/readyz``
+turns 200 only then. Requests before that get 503 problems.
 """
 
 from collections.abc import AsyncIterator
@@ -10,12 +11,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from ontology.default import ensure_populated
 from ontology.store import Store
-from service.api.routes import health, meta
+from service.api import problems
+from service.api.routes import concepts, health, meta, search
+from service.runtime import open_catalog
 from service.settings import Settings, get_settings
 
-API_VERSION = "0.1.0"
+API_VERSION = "1.0.0"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,25 +29,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ready = False
         store = Store(settings.resolved_database_url)
         app.state.store = store
-        if settings.load_default:
-            await run_in_threadpool(ensure_populated, store)
+        app.state.catalog = await run_in_threadpool(open_catalog, settings, store)
         app.state.ready = True
         try:
             yield
         finally:
+            app.state.ready = False
             store.close()
 
     app = FastAPI(
         title="overstap",
         version=API_VERSION,
         summary="Skills-ontology matching for side-entrants into technical work.",
-        description="Matches a person's background to technical occupations through the "
-        "ESCO / CompetentNL skills ontology. This service uses the ESCO classification "
-        "of the European Commission.",
+        description="Search the skills ontology (ESCO, CompetentNL, the embedded Dutch "
+        "default), normalise job titles and look up occupations, skills, certificates "
+        "and mbo qualifications. Errors are RFC 9457 problem+json. This service uses "
+        "the ESCO classification of the European Commission.",
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.ready = False
-    app.include_router(health.router)
-    app.include_router(meta.router)
+    app.state.catalog = None
+    problems.install(app)
+    app.add_middleware(problems.BodySizeLimit, limit=settings.max_body_bytes)
+    for router in (health.router, meta.router, search.router, concepts.router):
+        app.include_router(router)
     return app

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -26,10 +26,7 @@ from ontology.importers.vacancies import import_vacancies
 from ontology.store import Store
 from ontology.writer import OntologyWriter
 from service.progress import RichProgress
-from service.settings import Settings, get_settings
-
-if TYPE_CHECKING:
-    from indexes.embedder import SentenceTransformerEmbedder
+from service.settings import get_settings
 
 app = typer.Typer(
     help="overstap: skills-ontology matching for side-entrants into technical work.",
@@ -200,25 +197,19 @@ def stats(
     out.print(table)
 
 
-def _load_embedder(settings: Settings) -> "SentenceTransformerEmbedder":
-    from indexes.embedder import configure_threads, load_embedder
-
-    configure_threads(settings.threads)
-    return load_embedder(settings.embedder, settings.models_dir)
-
-
 @app.command()
 def reindex() -> None:
     """Build a new index snapshot of the store and activate it atomically."""
     from indexes.cache import EmbeddingCache
     from indexes.embedder import EmbedderError
     from indexes.snapshot import SnapshotDirectory
+    from service.runtime import open_embedder
 
     settings = get_settings()
     with _failing_cleanly():
         store = _open_store()
         try:
-            embedder = _load_embedder(settings)
+            embedder = open_embedder(settings)
         except EmbedderError as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -277,6 +268,7 @@ def evaluate_melo(
     """Rank MELO's ESCO surface forms for each query exactly as the service searches."""
     from indexes.cache import EmbeddingCache
     from scripts.melo import MeloError, evaluate, evaluate_concepts, load_dataset
+    from service.runtime import open_embedder
 
     settings = get_settings()
     try:
@@ -289,7 +281,7 @@ def evaluate_melo(
         if lexical_only
         else (settings.lexical_weight if lexical_weight is None else lexical_weight)
     )
-    embedder = None if lexical_only else _load_embedder(settings)
+    embedder = None if lexical_only else open_embedder(settings)
     cache = None if lexical_only else EmbeddingCache(settings.cache_path)
     try:
         with RichProgress(err) as progress:

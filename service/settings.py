@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Torch threads for embedding; default: all cores.",
     )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body accepted; larger ones get 413 before parsing.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `overstap serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `overstap serve` uses.")
     load_default: bool = Field(

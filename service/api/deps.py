@@ -2,9 +2,10 @@
 
 from typing import Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from ontology.store import Store
+from service.catalog import Catalog
 from service.settings import Settings
 
 
@@ -18,5 +19,15 @@ def get_app_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
+def get_catalog(request: Request) -> Catalog:
+    """The catalog of the active snapshot, taken once per request: a snapshot switch
+    during the request does not change what this request answers from."""
+    catalog = getattr(request.app.state, "catalog", None)
+    if catalog is None:
+        raise HTTPException(503, "the service is still loading its indexes")
+    return cast(Catalog, catalog)
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]

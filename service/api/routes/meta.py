@@ -3,9 +3,44 @@
 from fastapi import APIRouter
 
 from models.domain import StoreStats
-from service.api.deps import StoreDep
+from service.api.deps import CatalogDep, StoreDep
+from service.schemas import EmbedderInfo, Meta, SnapshotInfo
 
 router = APIRouter(prefix="/v1", tags=["meta"])
+API_VERSION = "1"
+
+
+@router.get(
+    "/meta",
+    summary="Versions, counts, embedder and snapshot",
+    response_model=Meta,
+    description="Taxonomy versions and languages loaded, counts, the embedder (name, "
+    "dimension), and the active snapshot's id and build time.",
+)
+def meta(store: StoreDep, catalog: CatalogDep) -> Meta:
+    """A summary an integrator checks first."""
+    stats = store.stats()
+    manifest = catalog.snapshot.manifest
+    return Meta(
+        api_version=API_VERSION,
+        taxonomy_versions=stats.versions,
+        languages=sorted(stats.labels),
+        counts={
+            "occupations": stats.occupations,
+            "skills": stats.skills,
+            "essential_relations": stats.relations.get("essential", 0),
+            "optional_relations": stats.relations.get("optional", 0),
+            "qualifications": stats.qualifications,
+            "certificates": stats.certificates,
+            "vacancies": stats.vacancies,
+        },
+        embedder=EmbedderInfo(name=catalog.embedder.name, dimension=catalog.embedder.dimension),
+        snapshot=SnapshotInfo(
+            id=catalog.snapshot.id,
+            built_at=str(manifest.get("built_at", "")),
+            labels=dict(manifest.get("collections", {})),
+        ),
+    )
 
 
 @router.get(

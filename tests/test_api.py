@@ -1,0 +1,211 @@
+"""The HTTP API through httpx against the app (TestClient), on the embedded default with
+the bundled multilingual model: every route, language fallback, limits, bad input."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.settings import Settings
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("api") / "var", threads=None)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def get(client: TestClient, url: str, **params: Any) -> Any:
+    response = client.get(url, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def assert_problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == status
+    if field:
+        assert field in [e["field"] for e in body["errors"]], body
+    return body
+
+
+def test_ready_and_meta(client: TestClient) -> None:
+    assert client.get("/readyz").status_code == 200
+    meta = get(client, "/v1/meta")
+    assert meta["embedder"]["dimension"] == 384
+    assert meta["embedder"]["name"].startswith("multilingual-e5-small")
+    assert meta["taxonomy_versions"][-1] == "overstap-default 2026.11"
+    assert meta["languages"] == ["nl"]
+    assert meta["counts"]["occupations"] == 60
+    assert meta["snapshot"]["id"] and meta["snapshot"]["built_at"]
+
+
+def test_occupation_search_with_provenance(client: TestClient) -> None:
+    answer = get(client, "/v1/occupations/search", q="elektricien", limit=5)
+    assert answer["snapshot"] and answer["taxonomy_versions"]
+    top = answer["results"][0]
+    assert top["label"] == "elektromonteur"
+    assert top["matched_label"]["text"] == "elektricien"  # an alternative label matched
+    assert top["kind"] == "occupation" and top["uri"].startswith("http://data.europa.eu/")
+    assert len(answer["results"]) == 5
+    assert [r["score"] for r in answer["results"]] == sorted(
+        (r["score"] for r in answer["results"]), reverse=True
+    )
+
+
+def test_language_fallback_is_said(client: TestClient) -> None:
+    answer = get(client, "/v1/occupations/search", q="lasser", lang="en", limit=1)
+    top = answer["results"][0]
+    assert top["label_language"] == "nl" and top["label_fallback"] is True
+
+
+def test_skill_search_and_type_filter(client: TestClient) -> None:
+    answer = get(client, "/v1/skills/search", q="cv-ketel onderhouden", limit=5)
+    assert any("ketel" in r["label"].lower() for r in answer["results"])
+    knowledge = get(client, "/v1/skills/search", q="elektrotechniek", type="knowledge")
+    ids = [r["id"] for r in knowledge["results"]]
+    for skill_id in ids:
+        assert get(client, f"/v1/skills/{skill_id}")["skill_type"] == "knowledge"
+
+
+@pytest.mark.parametrize("typed", ["elektricien", "electricien", "elektr"])
+def test_suggest_tolerates_typos_and_prefixes(client: TestClient, typed: str) -> None:
+    answer = get(client, "/v1/suggest", q=typed, types="occupation", limit=5)
+    labels = [r["label"] for r in answer["results"]]
+    assert "elektromonteur" in labels or any("elektr" in label for label in labels), labels
+
+
+def test_suggest_mixes_kinds(client: TestClient) -> None:
+    answer = get(client, "/v1/suggest", q="vca", limit=10)
+    assert "certificate" in {r["kind"] for r in answer["results"]}
+
+
+def test_normalize_batch_keeps_order(client: TestClient) -> None:
+    titles = ["Monteur W", "vrachtwagen chauffeur", "Zonnepanelen installateur"]
+    response = client.post("/v1/job-titles/normalize", json={"titles": titles, "limit": 3})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["title"] for r in results] == titles
+    assert all(len(r["occupations"]) == 3 for r in results)
+    assert "chauffeur" in results[1]["occupations"][0]["label"]
+
+
+def test_occupation_detail(client: TestClient) -> None:
+    top = get(client, "/v1/occupations/search", q="elektromonteur", limit=1)["results"][0]
+    detail = get(client, f"/v1/occupations/{top['id']}")
+    assert detail["isco_group"] == "7411"
+    assert len(detail["essential_skills"]) >= 8
+    assert all(s["relation"] == "essential" for s in detail["essential_skills"])
+    assert detail["trainings"], "certificates teaching its essential skills"
+    assert {lbl["kind"] for lbl in detail["labels"]} >= {"preferred", "alternative"}
+
+
+def test_skill_detail_lists_occupations(client: TestClient) -> None:
+    top = get(client, "/v1/skills/search", q="technische tekeningen lezen", limit=1)["results"][0]
+    detail = get(client, f"/v1/skills/{top['id']}")
+    assert detail["occupations"]
+    assert detail["broader"], "every default skill sits in a skill group"
+
+
+def test_certificates_and_qualifications(client: TestClient) -> None:
+    listing = get(client, "/v1/certificates")
+    assert len(listing["results"]) == 17
+    first = listing["results"][0]
+    one = get(client, f"/v1/certificates/{first['id']}")
+    assert one["hours"] > 0 and one["skills"]
+    crebo = next(r["qualification"] for r in listing["results"] if r["qualification"])
+    qualification = get(client, f"/v1/qualifications/{crebo}")
+    assert qualification["level"] in {1, 2, 3, 4} and qualification["leerweg"]
+
+
+def test_unknown_ids_are_404_problems(client: TestClient) -> None:
+    assert_problem(client.get("/v1/occupations/nope"), 404)
+    assert_problem(client.get("/v1/skills/nope"), 404)
+    assert_problem(client.get("/v1/certificates/nope"), 404)
+    assert_problem(client.get("/v1/qualifications/99999"), 404)
+    assert_problem(client.get("/v1/no-such-route"), 404)
+
+
+def test_limits_and_malformed_input_are_problems(client: TestClient) -> None:
+    assert_problem(client.get("/v1/occupations/search", params={"q": "x" * 201}), 422, "query.q")
+    assert_problem(client.get("/v1/occupations/search"), 422, "query.q")
+    assert_problem(
+        client.get("/v1/occupations/search", params={"q": "x", "limit": 0}), 422, "query.limit"
+    )
+    assert_problem(
+        client.get("/v1/occupations/search", params={"q": "x", "limit": 101}), 422, "query.limit"
+    )
+    assert_problem(client.get("/v1/suggest", params={"q": "e"}), 422, "query.q")
+    assert_problem(
+        client.get("/v1/suggest", params={"q": "el", "types": "banana"}), 422, "query.types"
+    )
+    assert_problem(
+        client.get("/v1/skills/search", params={"q": "x", "type": "hobby"}), 422, "query.type"
+    )
+    assert_problem(client.get("/v1/qualifications/abc"), 422, "path.crebo")
+    post = client.post
+    assert_problem(post("/v1/job-titles/normalize", json={"titles": []}), 422, "body.titles")
+    assert_problem(
+        post("/v1/job-titles/normalize", json={"titles": ["x"] * 501}), 422, "body.titles"
+    )
+    assert_problem(
+        post("/v1/job-titles/normalize", json={"titles": ["x" * 201]}), 422, "body.titles"
+    )
+    assert_problem(
+        post("/v1/job-titles/normalize", json={"titles": ["a"], "extra": 1}), 422, "body.extra"
+    )
+    assert_problem(
+        post(
+            "/v1/job-titles/normalize",
+            content=b"{not json",
+            headers={"content-type": "application/json"},
+        ),
+        422,
+    )
+    assert_problem(client.put("/v1/occupations/search"), 405)
+
+
+def test_oversize_body_is_413_before_parsing(client: TestClient) -> None:
+    body = b'{"titles": ["' + b"x" * 2_000_000 + b'"]}'
+    assert_problem(
+        client.post(
+            "/v1/job-titles/normalize", content=body, headers={"content-type": "application/json"}
+        ),
+        413,
+    )
+
+
+def test_openapi_documents_every_route(client: TestClient) -> None:
+    spec = get(client, "/openapi.json")
+    paths = spec["paths"]
+    for path in [
+        "/v1/occupations/search",
+        "/v1/skills/search",
+        "/v1/suggest",
+        "/v1/job-titles/normalize",
+        "/v1/occupations/{id}",
+        "/v1/skills/{id}",
+        "/v1/certificates",
+        "/v1/certificates/{id}",
+        "/v1/qualifications/{crebo}",
+        "/v1/meta",
+        "/healthz",
+        "/readyz",
+    ]:
+        assert path in paths, path
+        for operation in paths[path].values():
+            assert operation.get("summary") and operation.get("description"), path
+    for name, schema in spec["components"]["schemas"].items():
+        if name.startswith(("HTTPValidationError", "ValidationError")):
+            continue
+        for field, prop in schema.get("properties", {}).items():
+            assert prop.get("description") or "$ref" in prop or "allOf" in prop, (name, field)
+    assert client.get("/docs").status_code == 200
