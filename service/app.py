@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ontology.store import Store
 from service.api import problems
 from service.api.routes import concepts, health, meta, search
+from service.extraction import SkillExtractor
 from service.runtime import open_catalog
 from service.settings import Settings, get_settings
 
@@ -29,7 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ready = False
         store = Store(settings.resolved_database_url)
         app.state.store = store
-        app.state.catalog = await run_in_threadpool(open_catalog, settings, store)
+        catalog = await run_in_threadpool(open_catalog, settings, store)
+        extractor = SkillExtractor(catalog)
+        await run_in_threadpool(extractor.default_threshold)  # calibrate before ready
+        app.state.catalog, app.state.extractor = catalog, extractor
         app.state.ready = True
         try:
             yield
@@ -50,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.ready = False
     app.state.catalog = None
+    app.state.extractor = None
     problems.install(app)
     app.add_middleware(problems.BodySizeLimit, limit=settings.max_body_bytes)
     for router in (health.router, meta.router, search.router, concepts.router):

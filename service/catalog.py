@@ -162,7 +162,7 @@ class Catalog:
     def _hit(
         self, kind: ConceptKind, hit: ConceptHit, lang: str, labels: dict[str, dict[str, str]]
     ) -> SearchHit:
-        label, language, fallback = _display(labels.get(hit.concept, {}), lang)
+        label, language, fallback = display_label(labels.get(hit.concept, {}), lang)
         return SearchHit(
             uri=hit.concept,
             id=short_id_of(hit.concept),
@@ -197,7 +197,7 @@ class Catalog:
         def refs(items: list[queries.Link]) -> list[LinkedConcept]:
             out = []
             for link in items:
-                text, language, fallback = _display(labels.get(link.uri, {}), lang)
+                text, language, fallback = display_label(labels.get(link.uri, {}), lang)
                 out.append(
                     LinkedConcept(
                         uri=link.uri,
@@ -212,7 +212,7 @@ class Catalog:
                 )
             return out
 
-        text, language, fallback = _display(_preferred(view), lang)
+        text, language, fallback = display_label(_preferred(view), lang)
         return ConceptDetail(
             uri=view.uri,
             id=view.id,
@@ -248,11 +248,11 @@ class Catalog:
         labels = queries.preferred_labels(self.store, sorted(set(uris)))
         results = []
         for view in views:
-            text, language, fallback = _display(labels.get(view.uri, {}), lang)
+            text, language, fallback = display_label(labels.get(view.uri, {}), lang)
             detail = self.store.concept(view.uri)
             skills = []
             for skill in view.skills:
-                s_text, s_lang, s_fallback = _display(labels.get(skill, {}), lang)
+                s_text, s_lang, s_fallback = display_label(labels.get(skill, {}), lang)
                 skills.append(
                     ConceptRef(
                         uri=skill,
@@ -291,11 +291,11 @@ def _preferred(view: ConceptView) -> dict[str, str]:
 
 
 def _pick(by_language: dict[str, str], lang: str) -> str | None:
-    text, _, _ = _display(by_language, lang)
+    text, _, _ = display_label(by_language, lang)
     return text
 
 
-def _display(by_language: dict[str, str], lang: str) -> tuple[str | None, str | None, bool]:
+def display_label(by_language: dict[str, str], lang: str) -> tuple[str | None, str | None, bool]:
     """The text in ``lang``, else Dutch, else English, else any: (text, language, fallback)."""
     if lang in by_language:
         return by_language[lang], lang, False

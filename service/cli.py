@@ -310,6 +310,32 @@ def evaluate_melo(
     out.print_json(data=result)
 
 
+@evaluate_app.command("skills")
+def evaluate_skills(
+    data: Annotated[Path, typer.Option(help="The Decorte skill-extraction benchmark folder.")],
+    split: Annotated[
+        str, typer.Option(help="test, or validation (adds a threshold sweep).")
+    ] = "test",
+) -> None:
+    """Run TECH and HOUSE through the /v1/skills/extract code against the store's ESCO."""
+    from scripts.skill_eval import SkillEvalError, evaluate
+    from service.runtime import open_catalog
+
+    settings = get_settings()
+    with _failing_cleanly():
+        store = _open_store()
+        try:
+            catalog = open_catalog(settings, store)
+            try:
+                result = evaluate(catalog, data, split)
+            except SkillEvalError as exc:
+                err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+        finally:
+            store.close()
+    print(json.dumps(result, indent=2))
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,

@@ -258,3 +258,70 @@ class Meta(BaseModel):
     )
     embedder: EmbedderInfo = Field(description="The model behind the dense channel.")
     snapshot: SnapshotInfo = Field(description="The snapshot answering requests.")
+
+
+MAX_TEXT = 20_000
+
+
+class ExtractRequest(BaseModel):
+    """A free text: a CV paragraph, a vacancy, a person's own story."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_TEXT,
+        description=f"Up to {MAX_TEXT:,} characters, Dutch or English.",
+        examples=["Ik heb jaren cv-ketels vervangen en storingen verholpen."],
+    )
+    lang: str = Field(
+        default="nl",
+        min_length=2,
+        max_length=8,
+        examples=["nl"],
+        description="Language of the display labels.",
+    )
+    threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        examples=[0.07],
+        description="Minimum confidence (margin); default: the calibrated threshold.",
+    )
+    limit: int = Field(default=20, ge=1, le=100, examples=[20], description="Most skills returned.")
+
+
+class Evidence(BaseModel):
+    """Where in the text a skill was found."""
+
+    start: int = Field(description="Offset of the first character in `text`.", examples=[7])
+    end: int = Field(description="Offset after the last character.", examples=[29])
+    text: str = Field(description="`text[start:end]`.", examples=["jaren cv-ketels vervangen"])
+    score: float = Field(
+        description="Fused similarity of this piece and the skill label.", examples=[0.91]
+    )
+    margin: float = Field(
+        description="`score` minus the piece's background score: how much this skill "
+        "stands out for this piece.",
+        examples=[0.12],
+    )
+    matched_label: str = Field(
+        description="The skill label it matched.", examples=["cv-ketel vervangen"]
+    )
+
+
+class ExtractedSkill(ConceptRef):
+    """A skill found in the text."""
+
+    confidence: float = Field(
+        description="Best evidence margin (see `Evidence.margin`).", examples=[0.12]
+    )
+    evidence: list[Evidence] = Field(description="Every supporting piece, best first.")
+
+
+class ExtractAnswer(Answer):
+    """Skills in a text, best first."""
+
+    threshold: float = Field(description="The confidence threshold applied.", examples=[0.07])
+    spans: int = Field(description="Sentences and clauses examined.", examples=[3])
+    skills: list[ExtractedSkill] = Field(description="Skills found, best first.")

@@ -209,3 +209,58 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         for field, prop in schema.get("properties", {}).items():
             assert prop.get("description") or "$ref" in prop or "allOf" in prop, (name, field)
     assert client.get("/docs").status_code == 200
+
+
+def extract(client: TestClient, text: str, **extra: Any) -> Any:
+    response = client.post("/v1/skills/extract", json={"text": text, **extra})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_extract_finds_skills_with_exact_spans(client: TestClient) -> None:
+    text = "Ik heb jaren cv-ketels vervangen en storingen verholpen."
+    answer = extract(client, text)
+    assert answer["snapshot"] and answer["threshold"] > 0
+    labels = {s["label"]: s for s in answer["skills"]}
+    assert "storingen verhelpen" in labels
+    evidence = labels["storingen verhelpen"]["evidence"][0]
+    assert text[evidence["start"] : evidence["end"]] == evidence["text"] == "storingen verholpen"
+    # With a lower threshold the heating-installation skill appears, on its own clause.
+    lower = extract(client, text, threshold=0.06)
+    heating = [s for s in lower["skills"] if "cv-ketel" in s["label"]]
+    assert heating, [s["label"] for s in lower["skills"]]
+    span = heating[0]["evidence"][0]
+    assert text[span["start"] : span["end"]] == "Ik heb jaren cv-ketels vervangen"
+
+
+def test_extract_merges_duplicates_and_keeps_all_evidence(client: TestClient) -> None:
+    text = "Ik kan technische tekeningen lezen. Werktekeningen lezen en begrijpen doe ik dagelijks."
+    skills = extract(client, text)["skills"]
+    drawing = [s for s in skills if s["label"] == "technische tekeningen lezen"]
+    assert len(drawing) == 1
+    assert len(drawing[0]["evidence"]) >= 2
+    for evidence in drawing[0]["evidence"]:
+        assert text[evidence["start"] : evidence["end"]] == evidence["text"]
+
+
+@pytest.mark.parametrize(
+    "boilerplate",
+    [
+        "Wij bieden een goed salaris, een leaseauto en 25 vakantiedagen.",
+        "Solliciteer direct via de knop hieronder.",
+        "Je komt te werken in een gezellig team met veel ruimte voor persoonlijke groei.",
+    ],
+)
+def test_extract_does_not_flood_on_boilerplate(client: TestClient, boilerplate: str) -> None:
+    assert extract(client, boilerplate)["skills"] == []
+
+
+def test_extract_limits(client: TestClient) -> None:
+    post = client.post
+    assert_problem(post("/v1/skills/extract", json={"text": ""}), 422, "body.text")
+    assert_problem(post("/v1/skills/extract", json={"text": "x" * 20_001}), 422, "body.text")
+    assert_problem(
+        post("/v1/skills/extract", json={"text": "x", "threshold": 2}), 422, "body.threshold"
+    )
+    assert_problem(post("/v1/skills/extract", json={"text": "x", "limit": 0}), 422, "body.limit")
+    assert_problem(post("/v1/skills/extract", json=["x"]), 422)

@@ -6,6 +6,7 @@ from fastapi import Depends, HTTPException, Request
 
 from ontology.store import Store
 from service.catalog import Catalog
+from service.extraction import SkillExtractor
 from service.settings import Settings
 
 
@@ -28,6 +29,15 @@ def get_catalog(request: Request) -> Catalog:
     return cast(Catalog, catalog)
 
 
+def get_extractor(request: Request) -> SkillExtractor:
+    """The skill extractor bound to the active catalog."""
+    extractor = getattr(request.app.state, "extractor", None)
+    if extractor is None:
+        raise HTTPException(503, "the service is still loading its indexes")
+    return cast(SkillExtractor, extractor)
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+ExtractorDep = Annotated[SkillExtractor, Depends(get_extractor)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]

@@ -5,8 +5,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from models.vocabulary import ConceptKind
-from service.api.deps import CatalogDep
-from service.schemas import MAX_QUERY, NormalizeAnswer, NormalizeRequest, SearchAnswer
+from service.api.deps import CatalogDep, ExtractorDep
+from service.schemas import (
+    MAX_QUERY,
+    ExtractAnswer,
+    ExtractRequest,
+    NormalizeAnswer,
+    NormalizeRequest,
+    SearchAnswer,
+)
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -131,3 +138,17 @@ def _kinds(types: str) -> list[ConceptKind]:
 def normalize(catalog: CatalogDep, request: NormalizeRequest) -> NormalizeAnswer:
     """Occupations for each title."""
     return catalog.normalize(request.titles, request.lang, request.limit)
+
+
+@router.post(
+    "/skills/extract",
+    summary="Extract skills from a free text, with evidence",
+    response_model=ExtractAnswer,
+    description="The ontology skills a CV paragraph, vacancy or personal story mentions, "
+    "each with a confidence and the sentence or clause it came from as `start`/`end` "
+    "character offsets into `text`. Boilerplate yields nothing above the default "
+    "threshold, which is calibrated per snapshot (see README).",
+)
+def extract(extractor: ExtractorDep, request: ExtractRequest) -> ExtractAnswer:
+    """Skills in the text, best first, duplicates merged."""
+    return extractor.extract(request.text, request.lang, request.threshold, request.limit)
