@@ -8,6 +8,7 @@ recall and F1 of the extracted sets, which is how the default threshold is chose
 """
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,21 @@ def evaluate_set(catalog: Catalog, gold_labels: dict[str, set[str]], sweep: bool
     """Ranking metrics over one annotated set (and the threshold sweep when asked)."""
     uri_of = english_skill_uris(catalog)
     extractor = SkillExtractor(catalog)
+
+    def rank(sentence: str) -> list[tuple[str, float]]:
+        answer = extractor.extract(sentence, "en", threshold=-1.0, limit=100)
+        return [(skill.uri, skill.confidence) for skill in answer.skills]
+
+    return score_rankings(gold_labels, uri_of, rank, sweep)
+
+
+def score_rankings(
+    gold_labels: dict[str, set[str]],
+    uri_of: dict[str, str],
+    rank: Callable[[str], list[tuple[str, float]]],
+    sweep: bool,
+) -> dict[str, Any]:
+    """RP@5, MRR and recall@10 of the rankings ``rank`` gives each sentence."""
     rp5: list[float] = []
     mrr: list[float] = []
     r10: list[float] = []
@@ -65,8 +81,7 @@ def evaluate_set(catalog: Catalog, gold_labels: dict[str, set[str]], sweep: bool
         unmapped += len(labels) - len(gold)
         if not gold:
             continue
-        answer = extractor.extract(sentence, "en", threshold=-1.0, limit=100)
-        ranking = [(skill.uri, skill.confidence) for skill in answer.skills]
+        ranking = rank(sentence)
         uris = [uri for uri, _ in ranking]
         rp5.append(sum(u in gold for u in uris[:5]) / min(5, len(gold)))
         first = next((i for i, u in enumerate(uris, start=1) if u in gold), None)

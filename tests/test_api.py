@@ -197,17 +197,28 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "/v1/certificates/{id}",
         "/v1/qualifications/{crebo}",
         "/v1/meta",
+        "/v1/stats",
+        "/v1/skills/extract",
         "/healthz",
         "/readyz",
     ]:
         assert path in paths, path
         for operation in paths[path].values():
             assert operation.get("summary") and operation.get("description"), path
+        for operation in paths[path].values():
+            for parameter in operation.get("parameters", []):
+                assert parameter.get("description") or parameter["schema"].get("description")
+                assert "examples" in parameter["schema"] or "examples" in parameter, (
+                    path,
+                    parameter["name"],
+                )
     for name, schema in spec["components"]["schemas"].items():
         if name.startswith(("HTTPValidationError", "ValidationError")):
             continue
         for field, prop in schema.get("properties", {}).items():
-            assert prop.get("description") or "$ref" in prop or "allOf" in prop, (name, field)
+            nested = "$ref" in prop or "allOf" in prop or "$ref" in prop.get("items", {})
+            assert prop.get("description") or nested, (name, field)
+            assert "examples" in prop or nested, (name, field)
     assert client.get("/docs").status_code == 200
 
 

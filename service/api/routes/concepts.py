@@ -31,7 +31,14 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such id (
 )
 def occupation(
     catalog: CatalogDep,
-    id: Annotated[str, Path(description="Short id (URI's last segment).", max_length=120)],
+    id: Annotated[
+        str,
+        Path(
+            description="Short id (URI's last segment).",
+            max_length=120,
+            examples=["4910419f-b4af-4f59-b544-9dbebc8a74f0"],
+        ),
+    ],
     lang: Lang = "nl",
 ) -> ConceptDetail:
     """Everything about one occupation."""
@@ -48,7 +55,14 @@ def occupation(
 )
 def skill(
     catalog: CatalogDep,
-    id: Annotated[str, Path(description="Short id (URI's last segment).", max_length=120)],
+    id: Annotated[
+        str,
+        Path(
+            description="Short id (URI's last segment).",
+            max_length=120,
+            examples=["4910419f-b4af-4f59-b544-9dbebc8a74f0"],
+        ),
+    ],
     lang: Lang = "nl",
 ) -> ConceptDetail:
     """Everything about one skill."""
@@ -75,7 +89,7 @@ def certificates(catalog: CatalogDep, lang: Lang = "nl") -> TrainingList:
 )
 def certificate(
     catalog: CatalogDep,
-    id: Annotated[str, Path(description="Certificate id.", max_length=120)],
+    id: Annotated[str, Path(description="Certificate id.", max_length=120, examples=["vca-basis"])],
     lang: Lang = "nl",
 ) -> TrainingOut:
     """One certificate."""
@@ -91,7 +105,9 @@ def certificate(
 )
 def qualification(
     catalog: CatalogDep,
-    crebo: Annotated[str, Path(description="Five-digit crebo code.", pattern=r"^\d{5}$")],
+    crebo: Annotated[
+        str, Path(description="Five-digit crebo code.", pattern=r"^\d{5}$", examples=["25333"])
+    ],
     lang: Lang = "nl",
 ) -> TrainingOut:
     """One qualification."""

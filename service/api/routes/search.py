@@ -36,7 +36,7 @@ Lang = Annotated[
         examples=["nl"],
     ),
 ]
-Limit = Annotated[int, Query(ge=1, le=100, description="How many results (1–100).")]
+Limit = Annotated[int, Query(ge=1, le=100, description="How many results (1–100).", examples=[10])]
 
 
 @router.get(
@@ -67,7 +67,9 @@ def search_skills(
     limit: Limit = 10,
     type: Annotated[
         Literal["skill", "knowledge"] | None,
-        Query(description="skill (skill/competence) or knowledge; default both."),
+        Query(
+            description="skill (skill/competence) or knowledge; default both.", examples=["skill"]
+        ),
     ] = None,
 ) -> SearchAnswer:
     """Skills ranked by fused similarity, optionally of one type."""
