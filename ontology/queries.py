@@ -4,6 +4,7 @@ about connections and transactions."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from models.tables import (
     Broader,
     Certificate,
     Concept,
+    Description,
     Label,
     OccupationSkill,
     Qualification,
@@ -32,6 +34,21 @@ def preferred_labels(store: Store, uris: list[str]) -> dict[str, dict[str, str]]
                 select(concept.c.uri, label.c.language, label.c.text)
                 .join(label, label.c.concept_id == concept.c.id)
                 .where(concept.c.uri.in_(batch), label.c.kind == LabelKind.PREFERRED)
+            ):
+                result[uri][language] = text
+    return result
+
+
+def descriptions(store: Store, uris: list[str]) -> dict[str, dict[str, str]]:
+    """URI → language → description, for many concepts in one query."""
+    concept, description = table_of(Concept), table_of(Description)
+    result: dict[str, dict[str, str]] = defaultdict(dict)
+    with store.reading() as conn:
+        for start in range(0, len(uris), 500):
+            for uri, language, text in conn.execute(
+                select(concept.c.uri, description.c.language, description.c.text)
+                .join(description, description.c.concept_id == concept.c.id)
+                .where(concept.c.uri.in_(uris[start : start + 500]))
             ):
                 result[uri][language] = text
     return result
@@ -163,44 +180,25 @@ def trainings(store: Store, kind: ConceptKind, key: str | None = None) -> list[T
                     .order_by(skill.c.uri)
                 ).scalars()
             )
-            if kind is ConceptKind.CERTIFICATE:
-                detail = (
-                    conn.execute(select(certificate).where(certificate.c.concept_id == cid))
-                    .mappings()
-                    .first()
+            detail_table = certificate if kind is ConceptKind.CERTIFICATE else qualification
+            found = (
+                conn.execute(select(detail_table).where(detail_table.c.concept_id == cid))
+                .mappings()
+                .first()
+            )
+            detail: dict[str, Any] = dict(found) if found else {}
+            views.append(
+                TrainingView(
+                    uri=uri,
+                    id=short_id,
+                    kind=kind,
+                    hours=detail.get("hours"),
+                    level=detail.get("level"),
+                    provider=detail.get("provider"),
+                    qualification_crebo=detail.get("qualification_crebo"),
+                    domain=detail.get("domain"),
+                    leerweg=detail.get("leerweg"),
+                    skills=skills,
                 )
-                views.append(
-                    TrainingView(
-                        uri,
-                        short_id,
-                        kind,
-                        detail["hours"] if detail else None,
-                        detail["level"] if detail else None,
-                        detail["provider"] if detail else None,
-                        detail["qualification_crebo"] if detail else None,
-                        None,
-                        None,
-                        skills,
-                    )
-                )
-            else:
-                detail = (
-                    conn.execute(select(qualification).where(qualification.c.concept_id == cid))
-                    .mappings()
-                    .first()
-                )
-                views.append(
-                    TrainingView(
-                        uri,
-                        short_id,
-                        kind,
-                        None,
-                        detail["level"] if detail else None,
-                        None,
-                        None,
-                        detail["domain"] if detail else None,
-                        detail["leerweg"] if detail else None,
-                        skills,
-                    )
-                )
+            )
     return views

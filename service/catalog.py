@@ -7,6 +7,7 @@ switch never mixes two snapshots inside one answer.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from indexes.embedder import Embedder
 from indexes.labels import ConceptHit
@@ -195,22 +196,17 @@ class Catalog:
         labels = queries.preferred_labels(self.store, [link.uri for link in linked])
 
         def refs(items: list[queries.Link]) -> list[LinkedConcept]:
-            out = []
-            for link in items:
-                text, language, fallback = display_label(labels.get(link.uri, {}), lang)
-                out.append(
-                    LinkedConcept(
-                        uri=link.uri,
-                        id=link.id,
-                        kind=link.kind,
-                        label=text,
-                        label_language=language,
-                        label_fallback=fallback,
-                        relation=link.relation,
-                        weight=link.weight,
-                    )
+            return [
+                LinkedConcept(
+                    uri=link.uri,
+                    id=link.id,
+                    kind=link.kind,
+                    **_display_fields(labels, link.uri, lang),
+                    relation=link.relation,
+                    weight=link.weight,
                 )
-            return out
+                for link in items
+            ]
 
         text, language, fallback = display_label(_preferred(view), lang)
         return ConceptDetail(
@@ -246,44 +242,41 @@ class Catalog:
             raise NotFoundError(kind.value, key)
         uris = [v.uri for v in views] + [s for v in views for s in v.skills]
         labels = queries.preferred_labels(self.store, sorted(set(uris)))
-        results = []
-        for view in views:
-            text, language, fallback = display_label(labels.get(view.uri, {}), lang)
-            detail = self.store.concept(view.uri)
-            skills = []
-            for skill in view.skills:
-                s_text, s_lang, s_fallback = display_label(labels.get(skill, {}), lang)
-                skills.append(
+        texts = queries.descriptions(self.store, [v.uri for v in views])
+        results = [
+            TrainingOut(
+                uri=view.uri,
+                id=view.id,
+                kind=view.kind.value,
+                **_display_fields(labels, view.uri, lang),
+                hours=view.hours,
+                level=view.level,
+                provider=view.provider,
+                qualification=view.qualification_crebo,
+                domain=view.domain,
+                leerweg=view.leerweg,
+                description=_pick(texts.get(view.uri, {}), lang),
+                skills=[
                     ConceptRef(
                         uri=skill,
                         id=short_id_of(skill),
                         kind="skill",
-                        label=s_text,
-                        label_language=s_lang,
-                        label_fallback=s_fallback,
+                        **_display_fields(labels, skill, lang),
                     )
-                )
-            results.append(
-                TrainingOut(
-                    uri=view.uri,
-                    id=view.id,
-                    kind=view.kind.value,
-                    label=text,
-                    label_language=language,
-                    label_fallback=fallback,
-                    hours=view.hours,
-                    level=view.level,
-                    provider=view.provider,
-                    qualification=view.qualification_crebo,
-                    domain=view.domain,
-                    leerweg=view.leerweg,
-                    description=_pick(detail.descriptions, lang) if detail else None,
-                    skills=skills,
-                )
+                    for skill in view.skills
+                ],
             )
+            for view in views
+        ]
         return TrainingList(
             taxonomy_versions=self.taxonomy_versions, snapshot=self.snapshot.id, results=results
         )
+
+
+def _display_fields(labels: dict[str, dict[str, str]], uri: str, lang: str) -> dict[str, Any]:
+    """``label``, ``label_language`` and ``label_fallback`` of a concept reference."""
+    text, language, fallback = display_label(labels.get(uri, {}), lang)
+    return {"label": text, "label_language": language, "label_fallback": fallback}
 
 
 def _preferred(view: ConceptView) -> dict[str, str]:

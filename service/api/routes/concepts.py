@@ -18,6 +18,14 @@ Lang = Annotated[
         description="Language of display labels and descriptions.",
     ),
 ]
+ConceptId = Annotated[
+    str,
+    Path(
+        description="Short id (the URI's last segment).",
+        max_length=120,
+        examples=["4910419f-b4af-4f59-b544-9dbebc8a74f0"],
+    ),
+]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such id (problem+json)."}}
 
 
@@ -31,14 +39,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such id (
 )
 def occupation(
     catalog: CatalogDep,
-    id: Annotated[
-        str,
-        Path(
-            description="Short id (URI's last segment).",
-            max_length=120,
-            examples=["4910419f-b4af-4f59-b544-9dbebc8a74f0"],
-        ),
-    ],
+    id: ConceptId,
     lang: Lang = "nl",
 ) -> ConceptDetail:
     """Everything about one occupation."""
@@ -55,14 +56,7 @@ def occupation(
 )
 def skill(
     catalog: CatalogDep,
-    id: Annotated[
-        str,
-        Path(
-            description="Short id (URI's last segment).",
-            max_length=120,
-            examples=["4910419f-b4af-4f59-b544-9dbebc8a74f0"],
-        ),
-    ],
+    id: ConceptId,
     lang: Lang = "nl",
 ) -> ConceptDetail:
     """Everything about one skill."""
