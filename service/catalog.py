@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from indexes.embedder import Embedder
 from indexes.labels import ConceptHit
 from indexes.lexical import fold
@@ -82,7 +85,8 @@ class Catalog:
     ) -> SearchAnswer:
         """Concepts of one kind ranked for ``query`` over labels in every language
         (so Dutch queries reach concepts with English labels only)."""
-        hits = self._search(kind, query, limit, self.lexical_weight, skill_type)
+        vector = self.embedder.encode([query], "query")[0]
+        hits = self._search(kind, query, vector, limit, self.lexical_weight, skill_type)
         return SearchAnswer(
             taxonomy_versions=self.taxonomy_versions,
             snapshot=self.snapshot.id,
@@ -96,9 +100,11 @@ class Catalog:
         """As-you-type suggestions across kinds: more weight on characters (prefixes and
         typos matter while typing) and a small bonus for labels starting with the query."""
         typed = fold(query.strip())
+        vector = self.embedder.encode([query], "query")[0]  # once for every kind
         scored: list[tuple[ConceptKind, ConceptHit]] = []
         for kind in kinds:
-            for hit in self._search(kind, query, limit, self.suggest_lexical_weight, None):
+            hits = self._search(kind, query, vector, limit, self.suggest_lexical_weight, None)
+            for hit in hits:
                 bonus = PREFIX_BONUS if fold(hit.label.text).startswith(typed) else 0.0
                 scored.append((kind, replace(hit, score=hit.score + bonus)))
         scored.sort(key=lambda item: -item[1].score)
@@ -136,6 +142,7 @@ class Catalog:
         self,
         kind: ConceptKind,
         query: str,
+        vector: NDArray[np.float32],
         limit: int,
         lexical_weight: float,
         skill_type: str | None,
@@ -143,7 +150,6 @@ class Catalog:
         index = self.snapshot.collections.get(COLLECTION_OF[kind])
         if index is None or not len(index):
             return []
-        vector = self.embedder.encode([query], "query")[0]
         fetch = limit * 4 if skill_type else limit
         hits = index.search_concepts(vector, query, fetch, lexical_weight)
         if skill_type:
