@@ -16,6 +16,7 @@ from models.tables import (
     Label,
     OccupationSkill,
     Qualification,
+    SchemeMembership,
     TrainingSkill,
 )
 from models.vocabulary import ConceptKind, LabelKind
@@ -202,3 +203,43 @@ def trainings(store: Store, kind: ConceptKind, key: str | None = None) -> list[T
                 )
             )
     return views
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One skill an occupation needs."""
+
+    skill: str
+    relation: str
+    weight: float
+
+
+def requirements(store: Store) -> dict[str, list[Requirement]]:
+    """Occupation URI → the skills it needs, for every released occupation (one query;
+    the matcher keeps this in memory per snapshot)."""
+    concept, relation = table_of(Concept), table_of(OccupationSkill)
+    skill = concept.alias("skill")
+    result: dict[str, list[Requirement]] = defaultdict(list)
+    with store.reading() as conn:
+        for occupation, skill_uri, rtype, weight in conn.execute(
+            select(concept.c.uri, skill.c.uri, relation.c.relation_type, relation.c.weight)
+            .join(relation, relation.c.occupation_id == concept.c.id)
+            .join(skill, skill.c.id == relation.c.skill_id)
+            .where(concept.c.status == "released", skill.c.status == "released")
+            .order_by(concept.c.uri, skill.c.uri)
+        ):
+            result[occupation].append(Requirement(skill_uri, rtype, weight))
+    return dict(result)
+
+
+def scheme_members(store: Store, scheme: str) -> set[str]:
+    """URIs of the concepts in a scheme or collection."""
+    concept, membership = table_of(Concept), table_of(SchemeMembership)
+    with store.reading() as conn:
+        return set(
+            conn.execute(
+                select(concept.c.uri)
+                .join(membership, membership.c.concept_id == concept.c.id)
+                .where(membership.c.scheme == scheme)
+            ).scalars()
+        )

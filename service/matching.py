@@ -1,0 +1,224 @@
+"""The side-entrant match core: profile → coverage of an occupation's skills → gaps →
+training route. Pure computation over in-memory data, so it is exact to unit-test;
+the HTTP layer and the catalog feed it (issue 5 builds the request/response on top).
+
+Coverage is semantic: a person's skill covers a required skill by the cosine of their
+concept vectors, mapped linearly from 0 credit at ``similarity_floor`` to full credit
+at ``similarity_full`` (with the bundled e5 model unrelated skill labels sit at
+0.80–0.85 and close ones at 0.90–0.95: "gas- en waterleidingen aanleggen" vs
+"leidingen monteren" 0.899, "storingen opsporen" vs "storingen verhelpen" 0.953).
+Skills are weighted by specificity (an IDF over occupations), so transversal skills
+count but cannot carry a technical occupation on their own.
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ontology.queries import Requirement, TrainingView
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Every threshold of the match, in one place (configurable, not buried in code)."""
+
+    similarity_floor: float = 0.85
+    similarity_full: float = 0.93
+    covered_at: float = 0.5  # credit from which a required skill counts as covered
+    essential_share: float = 0.8  # score = share · essential coverage + rest · optional
+    min_specificity: float = 0.1
+
+
+@dataclass(frozen=True)
+class Cover:
+    """How a required skill is covered: by which of the person's skills, how well."""
+
+    skill: str
+    credit: float
+    via: str | None
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One occupation measured against one profile."""
+
+    occupation: str
+    score: float
+    essential_coverage: float
+    optional_coverage: float
+    matched: list[Cover]
+    missing_essential: list[tuple[str, float]]  # (skill, specificity), most important first
+    missing_optional: list[tuple[str, float]]
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    """One training of a route and the missing skills it closes."""
+
+    training: str
+    hours: int
+    covers: list[str]
+
+
+@dataclass
+class Route:
+    """A short training route for a gap."""
+
+    method: str
+    steps: list[RouteStep] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)
+
+    @property
+    def total_hours(self) -> int:
+        """Hours of all steps."""
+        return sum(step.hours for step in self.steps)
+
+
+class MatchModel:
+    """Requirements, skill vectors and trainings of one snapshot, ready to match."""
+
+    def __init__(
+        self,
+        requirements: Mapping[str, Sequence[Requirement]],
+        skill_vectors: Mapping[str, NDArray[np.float32]],
+        trainings: Sequence[TrainingView],
+        settings: MatchSettings = MatchSettings(),
+    ) -> None:
+        self.requirements = requirements
+        self.settings = settings
+        self.trainings = [t for t in trainings if t.hours and t.skills]
+        self._uris = sorted(skill_vectors)
+        self._row = {uri: i for i, uri in enumerate(self._uris)}
+        dimension = len(next(iter(skill_vectors.values()))) if skill_vectors else 1
+        self._vectors = (
+            np.stack([skill_vectors[u] for u in self._uris]).astype(np.float32)
+            if self._uris
+            else np.zeros((0, dimension), dtype=np.float32)
+        )
+        self.specificity = self._idf()
+
+    def _idf(self) -> dict[str, float]:
+        """IDF over occupations, scaled to [min_specificity, 1]: a skill every
+        occupation needs weighs little, one only a few need weighs fully."""
+        counts: dict[str, int] = {}
+        for needs in self.requirements.values():
+            for requirement in needs:
+                counts[requirement.skill] = counts.get(requirement.skill, 0) + 1
+        total = max(len(self.requirements), 1)
+        raw = {skill: math.log((1 + total) / (1 + n)) for skill, n in counts.items()}
+        top = max(raw.values(), default=1.0) or 1.0
+        low = self.settings.min_specificity
+        return {skill: low + (1 - low) * value / top for skill, value in raw.items()}
+
+    def credit(self, similarity: float) -> float:
+        """Credit for a similarity: 0 below the floor, 1 from ``similarity_full``."""
+        s = self.settings
+        return float(
+            min(
+                1.0,
+                max(
+                    0.0,
+                    (similarity - s.similarity_floor) / (s.similarity_full - s.similarity_floor),
+                ),
+            )
+        )
+
+    def cover(self, profile: Mapping[str, float], required: Sequence[str]) -> dict[str, Cover]:
+        """For each required skill, the best cover from the profile (skill → strength)."""
+        result: dict[str, Cover] = {}
+        known = [u for u in profile if u in self._row]
+        matrix = (
+            self._vectors[[self._row[u] for u in known]] @ self._vectors.T
+            if known
+            else np.zeros((0, len(self._uris)), dtype=np.float32)
+        )
+        for skill in required:
+            best = Cover(skill, 0.0, None, 0.0)
+            if skill in profile:
+                best = Cover(skill, profile[skill], skill, 1.0)
+            column = self._row.get(skill)
+            if column is not None:
+                for i, person_skill in enumerate(known):
+                    similarity = float(matrix[i, column])
+                    credit = profile[person_skill] * self.credit(similarity)
+                    if credit > best.credit:
+                        best = Cover(skill, credit, person_skill, similarity)
+            result[skill] = best
+        return result
+
+    def assess(self, occupation: str, profile: Mapping[str, float]) -> Assessment:
+        """Weighted coverage of an occupation's essential and optional skills."""
+        needs = self.requirements.get(occupation, [])
+        covers = self.cover(profile, [n.skill for n in needs])
+        parts: dict[str, tuple[float, float]] = {"essential": (0.0, 0.0), "optional": (0.0, 0.0)}
+        missing: dict[str, list[tuple[str, float]]] = {"essential": [], "optional": []}
+        matched: list[Cover] = []
+        for need in needs:
+            weight = self.specificity.get(need.skill, 1.0)
+            kind = "essential" if need.relation == "essential" else "optional"
+            got, total = parts[kind]
+            cover = covers[need.skill]
+            parts[kind] = (got + weight * cover.credit, total + weight)
+            if cover.credit >= self.settings.covered_at:
+                matched.append(cover)
+            else:
+                missing[kind].append((need.skill, weight))
+        essential = parts["essential"][0] / parts["essential"][1] if parts["essential"][1] else 0.0
+        optional = parts["optional"][0] / parts["optional"][1] if parts["optional"][1] else 0.0
+        share = self.settings.essential_share
+        for kind in missing:
+            missing[kind].sort(key=lambda item: (-item[1], item[0]))
+        matched.sort(key=lambda c: (-c.credit, c.skill))
+        return Assessment(
+            occupation=occupation,
+            score=round(share * essential + (1 - share) * optional, 6),
+            essential_coverage=round(essential, 6),
+            optional_coverage=round(optional, 6),
+            matched=matched,
+            missing_essential=missing["essential"],
+            missing_optional=missing["optional"],
+        )
+
+    def route(self, missing: Sequence[tuple[str, float]], max_hours: int | None = None) -> Route:
+        """Greedy weighted set cover: repeatedly take the training that closes the most
+        missing-skill weight per hour (within the hours budget) until nothing helps.
+        Greedy is within a factor ln(n) of optimal and exact on the small gaps here."""
+        weights = dict(missing)
+        open_skills = set(weights)
+        route = Route(method="greedy weighted set cover (skill weight per hour)")
+        closes = {t.uri: self._closes(t.skills, open_skills) for t in self.trainings}
+        hours = {t.uri: int(t.hours or 0) for t in self.trainings}
+        used: set[str] = set()
+        while open_skills:
+            best: tuple[float, str] | None = None
+            for training in sorted(closes):
+                if training in used:
+                    continue
+                if max_hours is not None and route.total_hours + hours[training] > max_hours:
+                    continue
+                gain = sum(weights[s] for s in closes[training] & open_skills)
+                if gain <= 0:
+                    continue
+                value = gain / hours[training]
+                if best is None or value > best[0]:
+                    best = (value, training)
+            if best is None:
+                break
+            training = best[1]
+            covered = sorted(closes[training] & open_skills, key=lambda s: (-weights[s], s))
+            route.steps.append(RouteStep(training, hours[training], covered))
+            open_skills -= set(covered)
+            used.add(training)
+        route.uncovered = sorted(open_skills, key=lambda s: (-weights[s], s))
+        return route
+
+    def _closes(self, taught: Sequence[str], wanted: set[str]) -> set[str]:
+        """Missing skills a training closes: taught exactly, or close enough semantically."""
+        covers = self.cover(dict.fromkeys(taught, 1.0), sorted(wanted))
+        return {
+            skill for skill, cover in covers.items() if cover.credit >= self.settings.covered_at
+        }
