@@ -267,3 +267,29 @@ class Store:
                 )
             ).all()
         return [(uri, skill_type) for uri, skill_type in rows]
+
+    def isco_groups_of_occupations(self) -> list[tuple[str, str | None]]:
+        """``(uri, ISCO group)`` of every released occupation."""
+        concept = table_of(Concept)
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(concept.c.uri, concept.c.isco_group).where(
+                    concept.c.kind == ConceptKind.OCCUPATION,
+                    concept.c.status == Status.RELEASED,
+                )
+            ).all()
+        return [(uri, isco) for uri, isco in rows]
+
+    def vacancy_titles(self) -> list[tuple[str, str, str | None]]:
+        """``(id, title, province)`` of vacancies that have not expired."""
+        from datetime import UTC, datetime
+
+        vacancy = table_of(Vacancy)
+        today = datetime.now(UTC).date()
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(vacancy.c.id, vacancy.c.title, vacancy.c.region)
+                .where((vacancy.c.expires.is_(None)) | (vacancy.c.expires >= today))
+                .order_by(vacancy.c.id)
+            ).all()
+        return [(vid, title, region) for vid, title, region in rows]

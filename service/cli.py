@@ -336,6 +336,34 @@ def evaluate_skills(
     print(json.dumps(result, indent=2))
 
 
+@evaluate_app.command("match")
+def evaluate_match(
+    cases: Annotated[Path, typer.Option(help="YAML file of side-entrant cases.")] = Path(
+        "tests/cases/side_entrants.yaml"
+    ),
+) -> None:
+    """Top-1/top-5 hit rates of the side-entrant match on hand-written cases."""
+    from scripts.match_eval import CaseError, evaluate, load_cases
+    from service.extraction import SkillExtractor
+    from service.matcher import Matcher
+    from service.runtime import open_catalog
+
+    settings = get_settings()
+    with _failing_cleanly():
+        store = _open_store()
+        try:
+            try:
+                loaded = load_cases(cases)
+            except CaseError as exc:
+                err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+            catalog = open_catalog(settings, store)
+            result = evaluate(Matcher(catalog, SkillExtractor(catalog)), loaded)
+        finally:
+            store.close()
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,

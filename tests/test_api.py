@@ -275,3 +275,48 @@ def test_extract_limits(client: TestClient) -> None:
     )
     assert_problem(post("/v1/skills/extract", json={"text": "x", "limit": 0}), 422, "body.limit")
     assert_problem(post("/v1/skills/extract", json=["x"]), 422)
+
+
+# -- the match core on the embedded default (issue 5 in progress: no HTTP route yet) ----
+
+
+@pytest.fixture(scope="module")
+def matcher(client: TestClient) -> Any:
+    from service.matcher import Matcher
+
+    app: Any = client.app
+    return Matcher(app.state.catalog, app.state.extractor)
+
+
+def test_matcher_targets_the_technical_set(matcher: Any) -> None:
+    assert len(matcher.technical) == 40
+
+
+def test_matcher_profile_has_evidence_from_every_source(matcher: Any) -> None:
+    from service.matcher import MatchRequestData
+
+    story = "Ik heb twaalf jaar als vrachtwagenchauffeur gewerkt en technische tekeningen gelezen."
+    profile = matcher.profile(
+        MatchRequestData(text=story, skills=["heftruck rijden"], certificates=["vca-basis"])
+    )
+    sources = {item.source for items in profile.values() for item in items}
+    assert sources == {"text", "occupation", "skill", "certificate"}
+    for items in profile.values():
+        for item in items:
+            if item.source == "text":
+                assert story[item.start : item.end] == item.detail
+            if item.source == "occupation":
+                assert item.strength < 1.0  # inferred, not the person's own words
+
+
+def test_matcher_is_deterministic_and_names_unknown_ids(matcher: Any) -> None:
+    from service.matcher import MatchRequestData, UnknownReferenceError
+
+    request = MatchRequestData(text="Ik heb tien jaar als kok gewerkt.", limit=5)
+    first = [(r.assessment.occupation, r.assessment.score) for r in matcher.match(request)]
+    assert first == [(r.assessment.occupation, r.assessment.score) for r in matcher.match(request)]
+    with pytest.raises(UnknownReferenceError) as caught:
+        matcher.match(MatchRequestData(certificates=["vca-basis", "no-such-course"]))
+    assert caught.value.field == "certificates" and caught.value.keys == ["no-such-course"]
+    with pytest.raises(UnknownReferenceError):
+        matcher.match(MatchRequestData(occupations=["urn:overstap:occupation:nope"]))
