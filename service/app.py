@@ -13,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ontology.store import Store
 from service.api import problems
-from service.api.routes import concepts, health, meta, search
+from service.api.routes import concepts, health, match, meta, search
 from service.extraction import SkillExtractor
+from service.matcher import Matcher
 from service.runtime import open_catalog
 from service.settings import Settings, get_settings
 
@@ -33,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog = await run_in_threadpool(open_catalog, settings, store)
         extractor = SkillExtractor(catalog)
         await run_in_threadpool(extractor.default_threshold)  # calibrate before ready
-        app.state.catalog, app.state.extractor = catalog, extractor
+        matcher = await run_in_threadpool(Matcher, catalog, extractor)
+        app.state.catalog, app.state.extractor, app.state.matcher = catalog, extractor, matcher
         app.state.ready = True
         try:
             yield
@@ -55,8 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ready = False
     app.state.catalog = None
     app.state.extractor = None
+    app.state.matcher = None
     problems.install(app)
     app.add_middleware(problems.BodySizeLimit, limit=settings.max_body_bytes)
-    for router in (health.router, meta.router, search.router, concepts.router):
+    for router in (health.router, meta.router, search.router, concepts.router, match.router):
         app.include_router(router)
     return app

@@ -199,6 +199,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "/v1/meta",
         "/v1/stats",
         "/v1/skills/extract",
+        "/v1/match",
         "/healthz",
         "/readyz",
     ]:
@@ -216,7 +217,12 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         if name.startswith(("HTTPValidationError", "ValidationError")):
             continue
         for field, prop in schema.get("properties", {}).items():
-            nested = "$ref" in prop or "allOf" in prop or "$ref" in prop.get("items", {})
+            nested = (
+                "$ref" in prop
+                or "allOf" in prop
+                or "$ref" in prop.get("items", {})
+                or any("$ref" in option for option in prop.get("anyOf", []))
+            )
             assert prop.get("description") or nested, (name, field)
             assert "examples" in prop or nested, (name, field)
     assert client.get("/docs").status_code == 200
@@ -320,3 +326,49 @@ def test_matcher_is_deterministic_and_names_unknown_ids(matcher: Any) -> None:
     assert caught.value.field == "certificates" and caught.value.keys == ["no-such-course"]
     with pytest.raises(UnknownReferenceError):
         matcher.match(MatchRequestData(occupations=["urn:overstap:occupation:nope"]))
+
+
+STORY = (
+    "Ik heb twaalf jaar als vrachtwagenchauffeur gewerkt, deed zelf kleine reparaties aan "
+    "de truck en wil monteur worden"
+)
+
+
+def test_match_route_answers_with_evidence_gaps_and_route(client: TestClient) -> None:
+    response = client.post("/v1/match", json={"text": STORY, "limit": 3, "max_training_hours": 200})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["snapshot"] and len(answer["matches"]) == 3
+    scores = [m["score"] for m in answer["matches"]]
+    assert scores == sorted(scores, reverse=True)
+    for match in answer["matches"]:
+        parts = match["score_parts"]
+        expected = (
+            parts["essential_share"] * parts["essential_coverage"]
+            + (1 - parts["essential_share"]) * parts["optional_coverage"]
+        )
+        assert match["score"] == pytest.approx(expected, abs=1e-3)
+        route = match["training_route"]
+        assert route["total_hours"] == sum(step["hours"] for step in route["steps"]) <= 200
+        assert match["why"].startswith("Voor ")
+        for skill in match["matched_skills"]:
+            for evidence in skill["evidence"]:
+                if evidence["source"] == "text":
+                    assert STORY[evidence["start"] : evidence["end"]] == evidence["detail"]
+
+
+def test_match_validation(client: TestClient) -> None:
+    assert_problem(client.post("/v1/match", json={}), 422)
+    assert_problem(client.post("/v1/match", json={"text": "   "}), 422)
+    assert_problem(client.post("/v1/match", json={"text": "x", "limit": 0}), 422, "body.limit")
+    body = assert_problem(
+        client.post("/v1/match", json={"skills": ["lassen"], "certificates": ["nope-1"]}),
+        422,
+        "body.certificates",
+    )
+    assert "nope-1" in body["detail"]
+    assert_problem(
+        client.post("/v1/match", json={"occupations": ["urn:overstap:occupation:none"]}),
+        422,
+        "body.occupations",
+    )

@@ -7,6 +7,7 @@ from fastapi import Depends, HTTPException, Request
 from ontology.store import Store
 from service.catalog import Catalog
 from service.extraction import SkillExtractor
+from service.matcher import Matcher
 from service.settings import Settings
 
 
@@ -37,7 +38,16 @@ def get_extractor(request: Request) -> SkillExtractor:
     return cast(SkillExtractor, extractor)
 
 
+def get_matcher(request: Request) -> Matcher:
+    """The matcher bound to the active catalog."""
+    matcher = getattr(request.app.state, "matcher", None)
+    if matcher is None:
+        raise HTTPException(503, "the service is still loading its indexes")
+    return cast(Matcher, matcher)
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+MatcherDep = Annotated[Matcher, Depends(get_matcher)]
 ExtractorDep = Annotated[SkillExtractor, Depends(get_extractor)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]

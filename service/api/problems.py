@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.catalog import NotFoundError
+from service.matcher import UnknownReferenceError
 
 PROBLEM = "application/problem+json"
 TYPES = "https://overstap.example/problems/"
@@ -52,6 +53,17 @@ def install(app: FastAPI) -> None:
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(UnknownReferenceError)
+    async def unknown_reference(_: Request, exc: UnknownReferenceError) -> JSONResponse:
+        return problem(
+            422,
+            "Invalid request",
+            str(exc),
+            errors=[
+                {"field": f"body.{exc.field}", "message": f"unknown: {key}"} for key in exc.keys
+            ],
+        )
 
     @app.exception_handler(NotFoundError)
     async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
