@@ -4,9 +4,16 @@ Every field carries a description and an example, because these models *are* the
 documentation at ``/docs``.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 MAX_QUERY = 200
 MAX_BATCH = 500
@@ -327,6 +334,9 @@ class ExtractAnswer(Answer):
     skills: list[ExtractedSkill] = Field(description="Skills found, best first.")
 
 
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY)]
+
+
 class MatchRequest(BaseModel):
     """A person's background; at least one of text, occupations or skills."""
 
@@ -341,25 +351,25 @@ class MatchRequest(BaseModel):
             "reparaties aan de truck."
         ],
     )
-    occupations: list[str] = Field(
+    occupations: list[ShortText] = Field(
         default_factory=list,
         max_length=50,
         examples=[["vrachtwagenchauffeur"]],
         description="Past or current occupations: ids, URIs or free titles.",
     )
-    skills: list[str] = Field(
+    skills: list[ShortText] = Field(
         default_factory=list,
         max_length=200,
         examples=[["heftruck rijden"]],
         description="Skills the person states: ids, URIs or free labels.",
     )
-    qualifications: list[str] = Field(
+    qualifications: list[ShortText] = Field(
         default_factory=list,
         max_length=20,
         examples=[["25333"]],
         description="Held mbo qualifications (crebo codes).",
     )
-    certificates: list[str] = Field(
+    certificates: list[ShortText] = Field(
         default_factory=list,
         max_length=50,
         examples=[["vca-basis"]],

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from models.tables import Concept, OccupationSkill, SchemeMembership, TrainingSkill
+from models.tables import Concept, OccupationSkill, TrainingSkill
 from models.vocabulary import ConceptKind, RelationType
+from ontology import queries
 from ontology.default import DEFAULT_DATA, TECHNICAL_COLLECTION, ensure_populated, load_default
 from ontology.store import Store
 from ontology.writer import table_of
@@ -43,15 +44,7 @@ def _essential_skills(store: Store) -> dict[str, set[str]]:
 
 
 def _technical(store: Store) -> set[str]:
-    concept, membership = table_of(Concept), table_of(SchemeMembership)
-    with store.reading() as conn:
-        return set(
-            conn.execute(
-                select(concept.c.uri)
-                .join(membership, membership.c.concept_id == concept.c.id)
-                .where(membership.c.scheme == TECHNICAL_COLLECTION)
-            ).scalars()
-        )
+    return queries.scheme_members(store, TECHNICAL_COLLECTION)
 
 
 def test_sizes_fit_the_mission(default_store: Store) -> None:
