@@ -40,6 +40,11 @@ from service.schemas import (
 # trades, 81 stationary plant and machine operators, 82 assemblers.
 TECHNICAL_ISCO_PREFIXES = ("311", "312", "313", "315", "71", "72", "74", "81", "82")
 INFERRED_STRENGTH = 0.8  # a past occupation's essential skill: likely, not stated
+# A wish ("ik wil monteur worden") is not experience: such pieces give no skills.
+WISH = re.compile(
+    r"\b(wil|willen|zou graag|zou ik graag|lijkt me|droom|ambitie|wens|want to|would like)\b",
+    re.IGNORECASE,
+)
 
 
 class UnknownReferenceError(ValueError):
@@ -158,6 +163,8 @@ class Matcher:
             answer = self.extractor.extract(request.text, request.lang, VALIDATION_THRESHOLD, 100)
             for skill in answer.skills:
                 for span in skill.evidence:
+                    if WISH.search(span.text):
+                        continue
                     add(
                         skill.uri,
                         ProfileEvidence(
