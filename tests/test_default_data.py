@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from models.tables import Concept, OccupationSkill, TrainingSkill
+from models.tables import Concept, TrainingSkill
 from models.vocabulary import ConceptKind, RelationType
 from ontology import queries
 from ontology.default import DEFAULT_DATA, TECHNICAL_COLLECTION, ensure_populated, load_default
@@ -29,18 +29,10 @@ def default_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 def _essential_skills(store: Store) -> dict[str, set[str]]:
-    concept, relation = table_of(Concept), table_of(OccupationSkill)
-    skill = concept.alias("skill")
-    result: dict[str, set[str]] = defaultdict(set)
-    with store.reading() as conn:
-        for occupation, skill_uri in conn.execute(
-            select(concept.c.uri, skill.c.uri)
-            .join(relation, relation.c.occupation_id == concept.c.id)
-            .join(skill, skill.c.id == relation.c.skill_id)
-            .where(relation.c.relation_type == RelationType.ESSENTIAL)
-        ):
-            result[occupation].add(skill_uri)
-    return result
+    return {
+        occupation: {need.skill for need in needs if need.relation == RelationType.ESSENTIAL}
+        for occupation, needs in queries.requirements(store).items()
+    }
 
 
 def _technical(store: Store) -> set[str]:
