@@ -24,35 +24,32 @@ from ontology.store import Store
 from ontology.writer import table_of
 
 
-def preferred_labels(store: Store, uris: list[str]) -> dict[str, dict[str, str]]:
-    """URI → language → preferred label, for many concepts in one query."""
-    concept, label = table_of(Concept), table_of(Label)
+def _by_language(
+    store: Store, uris: list[str], table: Any, *conditions: Any
+) -> dict[str, dict[str, str]]:
+    """URI → language → ``table.text`` for many concepts, in batches of 500 URIs."""
+    concept = table_of(Concept)
     result: dict[str, dict[str, str]] = defaultdict(dict)
     with store.reading() as conn:
         for start in range(0, len(uris), 500):
-            batch = uris[start : start + 500]
             for uri, language, text in conn.execute(
-                select(concept.c.uri, label.c.language, label.c.text)
-                .join(label, label.c.concept_id == concept.c.id)
-                .where(concept.c.uri.in_(batch), label.c.kind == LabelKind.PREFERRED)
+                select(concept.c.uri, table.c.language, table.c.text)
+                .join(table, table.c.concept_id == concept.c.id)
+                .where(concept.c.uri.in_(uris[start : start + 500]), *conditions)
             ):
                 result[uri][language] = text
     return result
+
+
+def preferred_labels(store: Store, uris: list[str]) -> dict[str, dict[str, str]]:
+    """URI → language → preferred label, for many concepts in one query per 500."""
+    label = table_of(Label)
+    return _by_language(store, uris, label, label.c.kind == LabelKind.PREFERRED)
 
 
 def descriptions(store: Store, uris: list[str]) -> dict[str, dict[str, str]]:
-    """URI → language → description, for many concepts in one query."""
-    concept, description = table_of(Concept), table_of(Description)
-    result: dict[str, dict[str, str]] = defaultdict(dict)
-    with store.reading() as conn:
-        for start in range(0, len(uris), 500):
-            for uri, language, text in conn.execute(
-                select(concept.c.uri, description.c.language, description.c.text)
-                .join(description, description.c.concept_id == concept.c.id)
-                .where(concept.c.uri.in_(uris[start : start + 500]))
-            ):
-                result[uri][language] = text
-    return result
+    """URI → language → description, for many concepts in one query per 500."""
+    return _by_language(store, uris, table_of(Description))
 
 
 @dataclass

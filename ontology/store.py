@@ -4,6 +4,7 @@ small API the importers, the indexes and the service share."""
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -282,8 +283,6 @@ class Store:
 
     def vacancy_titles(self) -> list[tuple[str, str, str | None]]:
         """``(id, title, province)`` of vacancies that have not expired."""
-        from datetime import UTC, datetime
-
         vacancy = table_of(Vacancy)
         today = datetime.now(UTC).date()
         with self.reading() as conn:

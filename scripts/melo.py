@@ -153,9 +153,13 @@ def _rrf(dense: list[int], lexical: list[int], k: int) -> list[int]:
     return sorted(fused, key=lambda row: (-fused[row], -row))[:TOP]
 
 
-def concept_relevance(folder: Path, dataset: MeloDataset) -> dict[str, set[str]]:
-    """Qrels lifted to ESCO concepts through MELO's ``concept_mapping`` table."""
-    concept_of = {row[0]: row[1] for row in _rows(folder, dataset.name, "concept_mapping.tsv")}
+def concept_mapping(folder: Path, dataset: MeloDataset) -> dict[str, str]:
+    """Corpus element id → ESCO concept URI (MELO's ``concept_mapping`` table)."""
+    return {row[0]: row[1] for row in _rows(folder, dataset.name, "concept_mapping.tsv")}
+
+
+def concept_relevance(dataset: MeloDataset, concept_of: dict[str, str]) -> dict[str, set[str]]:
+    """Qrels lifted to ESCO concepts through the element → concept mapping."""
     return {
         query: {concept_of[element] for element in elements if element in concept_of}
         for query, elements in dataset.relevant.items()
@@ -172,7 +176,7 @@ def evaluate_concepts(
 ) -> dict[str, Any]:
     """Concept-level variant (not MELO's protocol): rank ESCO concepts as the service's
     concept search does, to choose how label scores aggregate into a concept score."""
-    concept_of = {row[0]: row[1] for row in _rows(folder, dataset.name, "concept_mapping.tsv")}
+    concept_of = concept_mapping(folder, dataset)
     records = [LabelRecord(concept_of[eid], "", "element", text) for eid, text in dataset.corpus]
     vectors, _ = encode_cached(embedder, [r.text for r in records], "query", cache)
     query_texts = [text for _, text in dataset.queries]
@@ -187,7 +191,7 @@ def evaluate_concepts(
         ]
         for i, (qid, _) in enumerate(dataset.queries)
     }
-    result: dict[str, Any] = metrics(ranked, concept_relevance(folder, dataset))
+    result: dict[str, Any] = metrics(ranked, concept_relevance(dataset, concept_of))
     result["config"] = {
         "dataset": dataset.name,
         "level": "concept",

@@ -200,27 +200,21 @@ def stats(
 @app.command()
 def reindex() -> None:
     """Build a new index snapshot of the store and activate it atomically."""
-    from indexes.cache import EmbeddingCache
     from indexes.embedder import EmbedderError
-    from indexes.snapshot import SnapshotDirectory
-    from service.runtime import open_embedder
+    from service.runtime import build_snapshot, open_embedder
 
     settings = get_settings()
     with _failing_cleanly():
         store = _open_store()
         try:
-            embedder = open_embedder(settings)
-        except EmbedderError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-        cache = EmbeddingCache(settings.cache_path)
-        try:
+            try:
+                embedder = open_embedder(settings)
+            except EmbedderError as exc:
+                err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+                raise typer.Exit(EXIT_BAD_INPUT) from None
             with RichProgress(err) as progress:
-                stats = SnapshotDirectory(settings.snapshots_dir).build(
-                    store, embedder, cache, on_stage=progress.stage, on_progress=progress.advance
-                )
+                stats = build_snapshot(settings, store, embedder, progress.stage, progress.advance)
         finally:
-            cache.close()
             store.close()
     out.print(
         f"snapshot {stats.snapshot_id} active: {stats.texts:,} labels "

@@ -115,9 +115,10 @@ class Matcher:
             self.requirements, self._skill_vectors(), trainings, settings or MatchSettings()
         )
         self.technical = self._technical_occupations()
-        self.occupation_labels = store.labels_of(ConceptKind.OCCUPATION)
+        self._occupation_phrases = self._phrases(store.labels_of(ConceptKind.OCCUPATION))
+        self._longest_phrase = max((p.count(" ") + 1 for p in self._occupation_phrases), default=0)
         self.trainings = {t.uri: t for t in trainings}
-        self._vacancies_by_occupation: dict[str, list[tuple[str, str | None]]] | None = None
+        self._vacancies_by_occupation = self._link_vacancies()
 
     # -- set-up -----------------------------------------------------------------------
 
@@ -150,8 +151,11 @@ class Matcher:
 
     # -- profile ----------------------------------------------------------------------
 
-    def profile(self, request: MatchRequestData) -> dict[str, list[ProfileEvidence]]:
-        """Skill → evidence, from every part of the request."""
+    def profile(
+        self, request: MatchRequestData, past: Sequence[str] | None = None
+    ) -> dict[str, list[ProfileEvidence]]:
+        """Skill → evidence, from every part of the request (``past``: the request's
+        past occupations when the caller already resolved them)."""
         evidence: dict[str, list[ProfileEvidence]] = {}
 
         def add(skill: str, item: ProfileEvidence) -> None:
@@ -175,7 +179,7 @@ class Matcher:
                             span.end,
                         ),
                     )
-        for occupation in self._past_occupations(request):
+        for occupation in self._past_occupations(request) if past is None else past:
             for need in self.requirements.get(occupation, []):
                 if need.relation == "essential":
                     add(need.skill, ProfileEvidence("occupation", occupation, INFERRED_STRENGTH))
@@ -190,16 +194,28 @@ class Matcher:
                     add(taught, ProfileEvidence(kind.value, uri, 1.0))
         return evidence
 
+    @staticmethod
+    def _phrases(labels: Sequence[tuple[str, str, str, str]]) -> dict[str, list[str]]:
+        """Folded occupation label (5+ characters) → occupations, for finding the jobs a
+        story names without a search per label."""
+        phrases: dict[str, list[str]] = {}
+        for uri, _, _, label in labels:
+            folded = " ".join(fold(label).split())
+            if len(folded) >= 5:
+                phrases.setdefault(folded, [])
+                if uri not in phrases[folded]:
+                    phrases[folded].append(uri)
+        return phrases
+
     def _past_occupations(self, request: MatchRequestData) -> list[str]:
         """Occupations the request names: the listed ones, and those whose label the
         story itself contains ("ik heb als vrachtwagenchauffeur gewerkt")."""
         found = self._resolve(request.occupations, ConceptKind.OCCUPATION)
         if request.text:
-            story = fold(request.text)
-            for uri, _, _, label in self.occupation_labels:
-                folded = fold(label)
-                if len(folded) >= 5 and re.search(rf"\b{re.escape(folded)}\b", story):
-                    found.append(uri)
+            words = re.findall(r"[\w-]+", fold(request.text))
+            for start in range(len(words)):
+                for size in range(1, min(self._longest_phrase, len(words) - start) + 1):
+                    found += self._occupation_phrases.get(" ".join(words[start : start + size]), [])
         return list(dict.fromkeys(found))
 
     def _resolve(self, keys: Sequence[str], kind: ConceptKind) -> list[str]:
@@ -234,9 +250,9 @@ class Matcher:
 
     def match(self, request: MatchRequestData) -> list[MatchResult]:
         """Ranked target occupations for the request (deterministic)."""
-        evidence = self.profile(request)
+        past = self._past_occupations(request)
+        evidence = self.profile(request, past)
         strengths = {skill: max(e.strength for e in items) for skill, items in evidence.items()}
-        past = set(self._past_occupations(request))
         if isinstance(request.target, list):
             targets = set(self._resolve(request.target, ConceptKind.OCCUPATION))
         elif request.target == "all":
@@ -244,9 +260,10 @@ class Matcher:
         else:
             targets = self.technical
         assessments = sorted(
-            (self.model.assess(uri, strengths) for uri in targets - past),
+            (self.model.assess(uri, strengths) for uri in targets - set(past)),
             key=lambda a: (-a.score, a.occupation),
         )[: request.limit]
+        names = queries.preferred_labels(self.catalog.store, [a.occupation for a in assessments])
         results = []
         for assessment in assessments:
             route = self.model.route(assessment.missing_essential, request.max_training_hours)
@@ -256,31 +273,32 @@ class Matcher:
                     route,
                     evidence,
                     self._vacancies(assessment.occupation, request.region),
-                    self._why(assessment, route, request.lang),
+                    self._why(assessment, route, names.get(assessment.occupation, {})),
                 )
             )
         return results
 
+    def _link_vacancies(self) -> dict[str, list[tuple[str, str | None]]]:
+        """Open vacancies by the occupation their title normalises to (once, at start-up,
+        so requests only filter)."""
+        linked: dict[str, list[tuple[str, str | None]]] = {}
+        rows = self.catalog.store.vacancy_titles()
+        if rows:
+            answer = self.catalog.normalize([title for _, title, _ in rows], "nl", 1)
+            for (vacancy, _, province), result in zip(rows, answer.results, strict=True):
+                if result.occupations:
+                    linked.setdefault(result.occupations[0].uri, []).append((vacancy, province))
+        return linked
+
     def _vacancies(self, occupation: str, region: str | None) -> list[str]:
-        if self._vacancies_by_occupation is None:
-            self._vacancies_by_occupation = {}
-            rows = self.catalog.store.vacancy_titles()
-            if rows:
-                answer = self.catalog.normalize([title for _, title, _ in rows], "nl", 1)
-                for (vacancy, _, province), result in zip(rows, answer.results, strict=True):
-                    if result.occupations:
-                        self._vacancies_by_occupation.setdefault(
-                            result.occupations[0].uri, []
-                        ).append((vacancy, province))
         found = self._vacancies_by_occupation.get(occupation, [])
         wanted = region.lower() if region else None
         return [v for v, province in found if not wanted or (province or "").lower() == wanted][:5]
 
-    def _why(self, assessment: Assessment, route: Route, lang: str) -> str:
+    def _why(self, assessment: Assessment, route: Route, labels: dict[str, str]) -> str:
         """One Dutch sentence from the numbers (no language model)."""
-        labels = queries.preferred_labels(self.catalog.store, [assessment.occupation])
-        name, _, _ = display_label(labels.get(assessment.occupation, {}), "nl")
-        have = len([c for c in assessment.matched])
+        name, _, _ = display_label(labels, "nl")
+        have = len(assessment.matched)
         missing = len(assessment.missing_essential)
         percent = round(100 * assessment.essential_coverage)
         sentence = (

@@ -498,7 +498,7 @@ class EscoImporter:
         isco_groups = self.writer.uris_of_kind(ConceptKind.ISCO_GROUP)
         if not isco_groups:
             return
-        isco_of = self._isco_of
+        isco_of = self._isco_groups()
         for kind_versions in self._seen.get(ConceptKind.OCCUPATION, {}).values():
             for uri in kind_versions:
                 found = self.writer.lookup(uri)
@@ -508,8 +508,8 @@ class EscoImporter:
                     rows.append({"concept_id": found[0], "broader_id": gid})
         self.writer.add_broader(rows)
 
-    @property
-    def _isco_of(self) -> dict[str, str]:
+    def _isco_groups(self) -> dict[str, str]:
+        """Occupation URI → ISCO group, read from the store once per import."""
         concept = table_of(Concept)
         return {
             uri: isco
