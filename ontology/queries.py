@@ -154,6 +154,7 @@ class TrainingView:
     domain: str | None
     leerweg: str | None
     skills: list[str]
+    dossier_crebo: str | None = None  # qualifications: the kwalificatiedossier they belong to
 
 
 def trainings(store: Store, kind: ConceptKind, key: str | None = None) -> list[TrainingView]:
@@ -197,6 +198,7 @@ def trainings(store: Store, kind: ConceptKind, key: str | None = None) -> list[T
                     domain=detail.get("domain"),
                     leerweg=detail.get("leerweg"),
                     skills=skills,
+                    dossier_crebo=detail.get("dossier_crebo"),
                 )
             )
     return views

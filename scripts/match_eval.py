@@ -30,6 +30,16 @@ def load_cases(path: Path) -> list[dict[str, Any]]:
     return cases
 
 
+def evaluate_splits(matcher: Matcher, cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """``evaluate`` per split (dev: for tuning; test: for reporting) and over all cases."""
+    splits = sorted({str(case.get("split", "all")) for case in cases})
+    report = {"all": evaluate(matcher, cases)}
+    if splits != ["all"]:
+        for split in splits:
+            report[split] = evaluate(matcher, [c for c in cases if c.get("split") == split])
+    return report
+
+
 def evaluate(matcher: Matcher, cases: list[dict[str, Any]]) -> dict[str, Any]:
     """Run every case through ``Matcher.match`` and summarise."""
     top1 = top5 = unwanted = with_route = suggestions = 0

@@ -20,6 +20,7 @@ from ontology.errors import SourceError, StoreError
 from ontology.importers.certificates import import_certificates
 from ontology.importers.competentnl import import_competentnl
 from ontology.importers.esco import Dangling, EscoImporter
+from ontology.importers.links import UnknownSkills
 from ontology.importers.qualifications import import_qualifications
 from ontology.importers.report import ImportReport
 from ontology.importers.vacancies import import_vacancies
@@ -135,10 +136,19 @@ def import_qualifications_cmd(
 def import_certificates_cmd(
     file: Annotated[Path, typer.Argument(help="Certificates CSV (see README).")],
     version: VersionOpt = None,
+    unknown_skills: Annotated[
+        UnknownSkills,
+        typer.Option(
+            help="Skills the store does not hold: fail (error) or drop them (skip), e.g. "
+            "to lay the embedded default's certificates over a full ESCO.",
+        ),
+    ] = UnknownSkills.ERROR,
 ) -> None:
     """Import certificates (short trainings) and the skills they teach."""
     _run_import(
-        lambda writer, progress: import_certificates(writer, file, version, progress=progress)
+        lambda writer, progress: import_certificates(
+            writer, file, version, progress=progress, unknown_skills=unknown_skills
+        )
     )
 
 
@@ -337,7 +347,7 @@ def evaluate_match(
     ),
 ) -> None:
     """Top-1/top-5 hit rates of the side-entrant match on hand-written cases."""
-    from scripts.match_eval import CaseError, evaluate, load_cases
+    from scripts.match_eval import CaseError, evaluate_splits, load_cases
     from service.extraction import SkillExtractor
     from service.matcher import Matcher
     from service.runtime import open_catalog
@@ -352,7 +362,7 @@ def evaluate_match(
                 err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
                 raise typer.Exit(EXIT_BAD_INPUT) from None
             catalog = open_catalog(settings, store)
-            result = evaluate(Matcher(catalog, SkillExtractor(catalog)), loaded)
+            result = evaluate_splits(Matcher(catalog, SkillExtractor(catalog)), loaded)
         finally:
             store.close()
     print(json.dumps(result, indent=2, ensure_ascii=False))

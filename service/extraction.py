@@ -61,10 +61,7 @@ def split_spans(text: str) -> list[Span]:
     seen: set[tuple[int, int]] = set()
 
     def add(start: int, end: int, min_words: int = 1) -> None:
-        while start < end and not text[start].isalnum():
-            start += 1
-        while end > start and not text[end - 1].isalnum() and text[end - 1] not in ")+#":
-            end -= 1
+        start, end = _trim(text, start, end)
         long_enough = len(text[start:end].split()) >= min_words
         if end - start >= MIN_CHARS and long_enough and (start, end) not in seen:
             seen.add((start, end))
@@ -82,6 +79,31 @@ def split_spans(text: str) -> list[Span]:
             for start, end in pieces:
                 add(start, end, MIN_CLAUSE_WORDS)
     return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds without surrounding spaces and punctuation (keeping "C++", "(BBL)")."""
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum() and text[end - 1] not in ")+#":
+        end -= 1
+    return start, end
+
+
+def split_clauses(text: str) -> list[Span]:
+    """The finest pieces of a text: each sentence's clauses, or the sentence itself,
+    unfiltered (for telling a wish clause from an experience clause)."""
+    clauses: list[Span] = []
+    for sentence in _SENTENCE.finditer(text):
+        bounds = [sentence.start()]
+        for boundary in _CLAUSE.finditer(text, sentence.start(), sentence.end()):
+            bounds += [boundary.start(), boundary.end()]
+        bounds.append(sentence.end())
+        for left, right in zip(bounds[::2], bounds[1::2], strict=True):
+            start, end = _trim(text, left, right)
+            if start < end:
+                clauses.append(Span(start, end, text[start:end]))
+    return clauses
 
 
 @dataclass

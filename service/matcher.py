@@ -19,10 +19,13 @@ from models.vocabulary import ConceptKind
 from ontology import queries
 from ontology.default import TECHNICAL_COLLECTION
 from service.catalog import COLLECTION_OF, Catalog, display_label
-from service.extraction import VALIDATION_THRESHOLD, SkillExtractor
+from service.extraction import SkillExtractor, Span, split_clauses
+from service.long_route import NO_ROUTE, LongRoute, QualificationLinker
 from service.matching import Assessment, MatchModel, MatchSettings, Route
 from service.schemas import (
     ConceptRef,
+    LinkedQualificationOut,
+    LongRouteOut,
     Match,
     MatchAnswer,
     MatchedSkill,
@@ -40,11 +43,46 @@ from service.schemas import (
 # trades, 81 stationary plant and machine operators, 82 assemblers.
 TECHNICAL_ISCO_PREFIXES = ("311", "312", "313", "315", "71", "72", "74", "81", "82")
 INFERRED_STRENGTH = 0.8  # a past occupation's essential skill: likely, not stated
-# A wish ("ik wil monteur worden") is not experience: such pieces give no skills.
+# A wish ("ik wil monteur worden") is not experience: such clauses give no skills and
+# name no past occupation. A positive wish that names an occupation, or the head of
+# Dutch compound occupation names ("monteur" → bedrijfswagenmonteur, automonteur),
+# steers the ranking by ``MatchSettings.wish_bonus``; a negated one ("ik wil niet meer
+# als kok werken") only stops being evidence.
 WISH = re.compile(
-    r"\b(wil|willen|zou graag|zou ik graag|lijkt me|droom|ambitie|wens|want to|would like)\b",
+    r"\b(wil|willen|zou graag|zou ik graag|lijkt me|droom|ambitie|wens|liefst|want to"
+    r"|would like)\b",
     re.IGNORECASE,
 )
+NEGATION = re.compile(r"\b(niet|geen|nooit|not|never|no longer)\b", re.IGNORECASE)
+# Words of a wish clause that say nothing about which occupation is wished for.
+WISH_FILLER = frozenset(
+    [
+        "worden",
+        "werken",
+        "zitten",
+        "willen",
+        "liefst",
+        "graag",
+        "later",
+        "eigenlijk",
+        "ambitie",
+        "droom",
+        "omscholen",
+        "opleiding",
+        "richting",
+        "technisch",
+        "techniek",
+        "technische",
+        "zoiets",
+        "beroep",
+        "baan",
+        "functie",
+        "vakman",
+        "would",
+        "become",
+    ]
+)
+MIN_WISH_WORD = 5
 
 
 class UnknownReferenceError(ValueError):
@@ -65,6 +103,33 @@ class ProfileEvidence:
     strength: float
     start: int | None = None
     end: int | None = None
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story split into what the person did and what they wish for.
+
+    ``experience`` is the text with wish clauses blanked out (same length, so offsets
+    still point into the original)."""
+
+    experience: str
+    wishes: list[Span]
+
+    @classmethod
+    def read(cls, text: str | None) -> "Story":
+        """Split ``text`` at clauses; clauses with a wish word are wishes."""
+        if not text:
+            return cls("", [])
+        wishes = [c for c in split_clauses(text) if WISH.search(c.text)]
+        chars = list(text)
+        for wish in wishes:
+            chars[wish.start : wish.end] = " " * (wish.end - wish.start)
+        return cls("".join(chars), wishes)
+
+    @property
+    def positive_wishes(self) -> list[Span]:
+        """Wishes that are not negated ("ik wil niet meer …")."""
+        return [w for w in self.wishes if not NEGATION.search(w.text)]
 
 
 @dataclass
@@ -92,6 +157,7 @@ class MatchResult:
     evidence: dict[str, list[ProfileEvidence]]
     vacancies: list[str]
     why: str
+    long_route: LongRoute = NO_ROUTE
 
 
 class Matcher:
@@ -117,7 +183,14 @@ class Matcher:
         self.technical = self._technical_occupations()
         self._occupation_phrases = self._phrases(store.labels_of(ConceptKind.OCCUPATION))
         self._longest_phrase = max((p.count(" ") + 1 for p in self._occupation_phrases), default=0)
+        self._label_words = self._words_of(self._occupation_phrases)
         self.trainings = {t.uri: t for t in trainings}
+        collections = catalog.snapshot.collections
+        self.linker = QualificationLinker(
+            collections.get(COLLECTION_OF[ConceptKind.OCCUPATION]),
+            collections.get(COLLECTION_OF[ConceptKind.QUALIFICATION]),
+            [t for t in trainings if t.kind is ConceptKind.QUALIFICATION],
+        )
         self._vacancies_by_occupation = self._link_vacancies()
 
     # -- set-up -----------------------------------------------------------------------
@@ -157,6 +230,8 @@ class Matcher:
         """Skill → evidence, from every part of the request (``past``: the request's
         past occupations when the caller already resolved them)."""
         evidence: dict[str, list[ProfileEvidence]] = {}
+        story = Story.read(request.text)
+        wish_spans = [(w.start, w.end) for w in story.wishes]
 
         def add(skill: str, item: ProfileEvidence) -> None:
             evidence.setdefault(skill, []).append(item)
@@ -164,11 +239,13 @@ class Matcher:
         if request.text:
             # A story is not a vacancy: recall matters more than in extraction, and a weak
             # mention only gives partial credit (strength follows the margin).
-            answer = self.extractor.extract(request.text, request.lang, VALIDATION_THRESHOLD, 100)
+            answer = self.extractor.extract(
+                request.text, request.lang, self.model.settings.story_threshold, 100
+            )
             for skill in answer.skills:
                 for span in skill.evidence:
-                    if WISH.search(span.text):
-                        continue
+                    if any(start < span.end and span.start < end for start, end in wish_spans):
+                        continue  # the span is (or contains) a wish, not experience
                     add(
                         skill.uri,
                         ProfileEvidence(
@@ -179,7 +256,7 @@ class Matcher:
                             span.end,
                         ),
                     )
-        for occupation in self._past_occupations(request) if past is None else past:
+        for occupation in self._past_occupations(request, story) if past is None else past:
             for need in self.requirements.get(occupation, []):
                 if need.relation == "essential":
                     add(need.skill, ProfileEvidence("occupation", occupation, INFERRED_STRENGTH))
@@ -207,29 +284,65 @@ class Matcher:
                     phrases[folded].append(uri)
         return phrases
 
-    def _past_occupations(self, request: MatchRequestData) -> list[str]:
+    @staticmethod
+    def _words_of(phrases: dict[str, list[str]]) -> dict[str, set[str]]:
+        """Word of an occupation label (5+ characters) → occupations, for compound heads."""
+        words: dict[str, set[str]] = {}
+        for phrase, uris in phrases.items():
+            for word in phrase.split():
+                if len(word) >= MIN_WISH_WORD:
+                    words.setdefault(word, set()).update(uris)
+        return words
+
+    def _named_in(self, text: str) -> list[str]:
+        """Occupations whose label (5+ characters) the text contains, in text order."""
+        found: list[str] = []
+        words = re.findall(r"[\w-]+", fold(text))
+        for start in range(len(words)):
+            for size in range(1, min(self._longest_phrase, len(words) - start) + 1):
+                found += self._occupation_phrases.get(" ".join(words[start : start + size]), [])
+        return found
+
+    def _past_occupations(self, request: MatchRequestData, story: Story) -> list[str]:
         """Occupations the request names: the listed ones, and those whose label the
-        story itself contains ("ik heb als vrachtwagenchauffeur gewerkt")."""
+        story's experience contains ("ik heb als vrachtwagenchauffeur gewerkt"); a
+        wished-for occupation ("wil monteur worden") is not a past one."""
         found = self._resolve(request.occupations, ConceptKind.OCCUPATION)
-        if request.text:
-            words = re.findall(r"[\w-]+", fold(request.text))
-            for start in range(len(words)):
-                for size in range(1, min(self._longest_phrase, len(words) - start) + 1):
-                    found += self._occupation_phrases.get(" ".join(words[start : start + size]), [])
+        found += self._named_in(story.experience)
         return list(dict.fromkeys(found))
 
-    def _resolve(self, keys: Sequence[str], kind: ConceptKind) -> list[str]:
-        """URIs for ids/URIs/free labels; ids and URIs that do not exist are an error,
-        free labels (occupations, skills) go through search."""
+    def wished_occupations(self, story: Story) -> set[str]:
+        """Occupations a positive wish names, by label or as the head of a compound
+        label ("monteur" → automonteur, monteur werktuigbouw)."""
+        wished: set[str] = set()
+        for wish in story.positive_wishes:
+            wished.update(self._named_in(wish.text))
+            for word in set(re.findall(r"[\w-]+", fold(wish.text))):
+                if len(word) < MIN_WISH_WORD or word in WISH_FILLER:
+                    continue
+                if word not in self._label_words:
+                    continue  # not a word any occupation label uses on its own
+                for label_word, uris in self._label_words.items():
+                    if label_word.endswith(word):
+                        wished.update(uris)
+        return wished
+
+    def _resolve(
+        self, keys: Sequence[str], kind: ConceptKind, field: str | None = None
+    ) -> list[str]:
+        """URIs for ids/URIs/free labels; ids and URIs that do not exist are an error
+        naming the request ``field``, free labels (occupations, skills) go through search.
+        A ``target`` list takes ids or URIs only: what to assess is not guessed."""
         resolved: list[str] = []
         unknown: list[str] = []
         for key in keys:
             view = self.catalog.store.concept(key, kind)
             if view is not None:
                 resolved.append(view.uri)
-            elif key.startswith(("http://", "https://", "urn:")) or kind in (
-                ConceptKind.CERTIFICATE,
-                ConceptKind.QUALIFICATION,
+            elif (
+                key.startswith(("http://", "https://", "urn:"))
+                or kind in (ConceptKind.CERTIFICATE, ConceptKind.QUALIFICATION)
+                or field == "target"
             ):
                 unknown.append(key)
             else:
@@ -237,12 +350,15 @@ class Matcher:
                 if hits:
                     resolved.append(hits[0].uri)
         if unknown:
-            field = {
-                ConceptKind.OCCUPATION: "occupations",
-                ConceptKind.SKILL: "skills",
-                ConceptKind.CERTIFICATE: "certificates",
-                ConceptKind.QUALIFICATION: "qualifications",
-            }[kind]
+            field = (
+                field
+                or {
+                    ConceptKind.OCCUPATION: "occupations",
+                    ConceptKind.SKILL: "skills",
+                    ConceptKind.CERTIFICATE: "certificates",
+                    ConceptKind.QUALIFICATION: "qualifications",
+                }[kind]
+            )
             raise UnknownReferenceError(field, unknown)
         return resolved
 
@@ -250,30 +366,39 @@ class Matcher:
 
     def match(self, request: MatchRequestData) -> list[MatchResult]:
         """Ranked target occupations for the request (deterministic)."""
-        past = self._past_occupations(request)
+        story = Story.read(request.text)
+        past = self._past_occupations(request, story)
+        wished = self.wished_occupations(story)
         evidence = self.profile(request, past)
         strengths = {skill: max(e.strength for e in items) for skill, items in evidence.items()}
         if isinstance(request.target, list):
-            targets = set(self._resolve(request.target, ConceptKind.OCCUPATION))
+            targets = set(self._resolve(request.target, ConceptKind.OCCUPATION, "target"))
         elif request.target == "all":
             targets = set(self.requirements)
         else:
             targets = self.technical
         assessments = sorted(
-            (self.model.assess(uri, strengths) for uri in targets - set(past)),
+            (self.model.assess(uri, strengths, uri in wished) for uri in targets - set(past)),
             key=lambda a: (-a.score, a.occupation),
         )[: request.limit]
-        names = queries.preferred_labels(self.catalog.store, [a.occupation for a in assessments])
         results = []
+        long_routes = {a.occupation: self.linker.route(a.occupation) for a in assessments}
+        names = queries.preferred_labels(
+            self.catalog.store,
+            [a.occupation for a in assessments]
+            + [q.qualification for r in long_routes.values() for q in r.qualifications],
+        )
         for assessment in assessments:
             route = self.model.route(assessment.missing_essential, request.max_training_hours)
+            long_route = long_routes[assessment.occupation]
             results.append(
                 MatchResult(
                     assessment,
                     route,
                     evidence,
                     self._vacancies(assessment.occupation, request.region),
-                    self._why(assessment, route, names.get(assessment.occupation, {})),
+                    self._why(assessment, route, long_route, names),
+                    long_route,
                 )
             )
         return results
@@ -295,8 +420,28 @@ class Matcher:
         wanted = region.lower() if region else None
         return [v for v, province in found if not wanted or (province or "").lower() == wanted][:5]
 
-    def _why(self, assessment: Assessment, route: Route, labels: dict[str, str]) -> str:
-        """One Dutch sentence from the numbers (no language model)."""
+    def _why(
+        self,
+        assessment: Assessment,
+        route: Route,
+        long_route: LongRoute,
+        names: dict[str, dict[str, str]],
+    ) -> str:
+        """Dutch sentences from the numbers (no language model)."""
+        sentence = self._why_short(assessment, route, names.get(assessment.occupation, {}))
+        if long_route.qualifications:
+            first = long_route.qualifications[0].qualification
+            view = self.trainings[first]
+            title, _, _ = display_label(names.get(first, {}), "nl")
+            sentence += (
+                f" De mbo-opleiding {title or view.id} (niveau {view.level}, "
+                f"{view.leerweg}) leidt "
+                + ("waarschijnlijk " if long_route.confidence == "middel" else "")
+                + "tot dit beroep."
+            )
+        return sentence
+
+    def _why_short(self, assessment: Assessment, route: Route, labels: dict[str, str]) -> str:
         name, _, _ = display_label(labels, "nl")
         have = len(assessment.matched)
         missing = len(assessment.missing_essential)
@@ -334,6 +479,7 @@ def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchA
             uris.add(step.training)
             uris.update(step.covers)
         uris.update(result.route.uncovered)
+        uris.update(q.qualification for q in result.long_route.qualifications)
     labels = queries.preferred_labels(matcher.catalog.store, sorted(uris))
 
     def ref(uri: str, kind: str) -> ConceptRef:
@@ -359,6 +505,28 @@ def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchA
             for e in (result.evidence.get(skill, []) if skill else [])
         ]
 
+    def long_route_out(route: LongRoute) -> LongRouteOut:
+        linked = []
+        for item in route.qualifications:
+            view = matcher.trainings[item.qualification]
+            linked.append(
+                LinkedQualificationOut(
+                    **ref(item.qualification, "qualification").model_dump(),
+                    crebo=view.id,
+                    level=view.level,
+                    leerweg=view.leerweg,
+                    domain=view.domain,
+                    similarity=item.similarity,
+                )
+            )
+        return LongRouteOut(
+            confidence=route.confidence,
+            similarity=route.similarity,
+            margin=route.margin,
+            method=route.method,
+            qualifications=linked,
+        )
+
     matches = []
     for result in results:
         a, route = result.assessment, result.route
@@ -380,6 +548,7 @@ def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchA
                     essential_coverage=round(a.essential_coverage, 4),
                     optional_coverage=round(a.optional_coverage, 4),
                     essential_share=matcher.model.settings.essential_share,
+                    wish=round(a.wish, 4),
                 ),
                 matched_skills=matched,
                 missing_skills=MissingSkills(
@@ -406,6 +575,7 @@ def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchA
                     ],
                     total_hours=route.total_hours,
                     uncovered=[ref(s, "skill") for s in route.uncovered],
+                    long_route=long_route_out(result.long_route),
                 ),
                 vacancies=result.vacancies,
                 why=result.why,

@@ -30,6 +30,11 @@ class MatchSettings:
     covered_at: float = 0.5  # credit from which a required skill counts as covered
     essential_share: float = 0.8  # score = share · essential coverage + rest · optional
     min_specificity: float = 0.1
+    story_threshold: float = 0.035  # extraction margin from which a story clause is evidence
+    # A training that costs more hours than this per missing skill it closes is not a
+    # short route (a 400-hour course for one skill); the long route (mbo) covers it.
+    max_hours_per_skill: float = 80.0
+    wish_bonus: float = 0.1  # added to the score of an occupation the person wishes for
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Assessment:
     matched: list[Cover]
     missing_essential: list[tuple[str, float]]  # (skill, specificity), most important first
     missing_optional: list[tuple[str, float]]
+    wish: float = 0.0  # the wish bonus included in ``score``
 
 
 @dataclass(frozen=True)
@@ -131,27 +137,42 @@ class MatchModel:
         """For each required skill, the best cover from the profile (skill → strength)."""
         result: dict[str, Cover] = {}
         known = [u for u in profile if u in self._row]
+        columns = {skill: i for i, skill in enumerate(s for s in required if s in self._row)}
+        # Only the required columns: a profile against all of ESCO's 13,896 skills for
+        # every target occupation would cost seconds per request.
         matrix = (
-            self._vectors[[self._row[u] for u in known]] @ self._vectors.T
-            if known
-            else np.zeros((0, len(self._uris)), dtype=np.float32)
+            self._vectors[[self._row[u] for u in known]]
+            @ self._vectors[[self._row[s] for s in columns]].T
+            if known and columns
+            else np.zeros((len(known), len(columns)), dtype=np.float32)
+        )
+        s = self.settings
+        strengths = np.asarray([profile[u] for u in known], dtype=np.float64)[:, None]
+        credits = strengths * np.clip(
+            (matrix.astype(np.float64) - s.similarity_floor)
+            / (s.similarity_full - s.similarity_floor),
+            0.0,
+            1.0,
         )
         for skill in required:
             best = Cover(skill, 0.0, None, 0.0)
             if skill in profile:
                 best = Cover(skill, profile[skill], skill, 1.0)
-            column = self._row.get(skill)
-            if column is not None:
-                for i, person_skill in enumerate(known):
-                    similarity = float(matrix[i, column])
-                    credit = profile[person_skill] * self.credit(similarity)
-                    if credit > best.credit:
-                        best = Cover(skill, credit, person_skill, similarity)
+            column = columns.get(skill)
+            if column is not None and known:
+                i = int(np.argmax(credits[:, column]))  # first of equals: profile order
+                if credits[i, column] > best.credit:
+                    best = Cover(
+                        skill, float(credits[i, column]), known[i], float(matrix[i, column])
+                    )
             result[skill] = best
         return result
 
-    def assess(self, occupation: str, profile: Mapping[str, float]) -> Assessment:
-        """Weighted coverage of an occupation's essential and optional skills."""
+    def assess(
+        self, occupation: str, profile: Mapping[str, float], wished: bool = False
+    ) -> Assessment:
+        """Weighted coverage of an occupation's essential and optional skills, plus the
+        wish bonus when the person said they want this occupation."""
         needs = self.requirements.get(occupation, [])
         covers = self.cover(profile, [n.skill for n in needs])
         parts: dict[str, tuple[float, float]] = {"essential": (0.0, 0.0), "optional": (0.0, 0.0)}
@@ -173,9 +194,11 @@ class MatchModel:
         for kind in missing:
             missing[kind].sort(key=lambda item: (-item[1], item[0]))
         matched.sort(key=lambda c: (-c.credit, c.skill))
+        wish = self.settings.wish_bonus if wished else 0.0
         return Assessment(
             occupation=occupation,
-            score=round(share * essential + (1 - share) * optional, 6),
+            score=round(share * essential + (1 - share) * optional + wish, 6),
+            wish=wish,
             essential_coverage=round(essential, 6),
             optional_coverage=round(optional, 6),
             matched=matched,
@@ -185,7 +208,8 @@ class MatchModel:
 
     def route(self, missing: Sequence[tuple[str, float]], max_hours: int | None = None) -> Route:
         """Greedy weighted set cover: repeatedly take the training that closes the most
-        missing-skill weight per hour (within the hours budget) until nothing helps.
+        missing-skill weight per hour (within the hours budget, and at most
+        ``max_hours_per_skill`` hours per skill it closes) until nothing helps.
         Greedy is within a factor ln(n) of optimal and exact on the small gaps here."""
         weights = dict(missing)
         open_skills = set(weights)
@@ -200,8 +224,9 @@ class MatchModel:
                     continue
                 if max_hours is not None and route.total_hours + hours[training] > max_hours:
                     continue
-                gain = sum(weights[s] for s in closes[training] & open_skills)
-                if gain <= 0:
+                closing = closes[training] & open_skills
+                gain = sum(weights[s] for s in closing)
+                if gain <= 0 or hours[training] > self.settings.max_hours_per_skill * len(closing):
                     continue
                 value = gain / hours[training]
                 if best is None or value > best[0]:

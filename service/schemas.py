@@ -465,6 +465,45 @@ class TrainingRoute(BaseModel):
     steps: list[RouteStepOut] = Field(description="In the order chosen.")
     total_hours: int = Field(description="Sum of the steps' hours.", examples=[120])
     uncovered: list[ConceptRef] = Field(description="Missing skills no training closes.")
+    long_route: "LongRouteOut" = Field(
+        description="The mbo qualifications that lead to the occupation (the long route)."
+    )
+
+
+class LinkedQualificationOut(ConceptRef):
+    """One mbo qualification of the long route."""
+
+    crebo: str = Field(description="The qualification's crebo code.", examples=["25182"])
+    level: int | None = Field(description="mbo niveau 1–4.", examples=[2])
+    leerweg: str | None = Field(
+        description="BOL (school-based), BBL (work-based) or BOL/BBL.", examples=["BOL/BBL"]
+    )
+    domain: str | None = Field(
+        description="Opleidingsdomein.", examples=["Mobiliteit, transport, logistiek en maritiem"]
+    )
+    similarity: float = Field(
+        description="Title similarity to the occupation (fused cosine and n-grams).",
+        examples=[0.91],
+    )
+
+
+class LongRouteOut(BaseModel):
+    """Qualifications linked to the occupation by name, with how sure that link is."""
+
+    confidence: str = Field(
+        description="hoog (margin ≥ 0.04 over the best other dossier), middel (≥ 0.015), "
+        "laag (a guess; no qualifications listed) or geen (no qualifications loaded).",
+        examples=["hoog"],
+    )
+    similarity: float = Field(description="Similarity of the best qualification.", examples=[0.9])
+    margin: float = Field(
+        description="Best similarity minus the best of another kwalificatiedossier.",
+        examples=[0.06],
+    )
+    method: str = Field(description="How the link was made.")
+    qualifications: list[LinkedQualificationOut] = Field(
+        description="Qualifications of the best dossier, most similar first."
+    )
 
 
 class ScoreParts(BaseModel):
@@ -477,13 +516,21 @@ class ScoreParts(BaseModel):
     essential_share: float = Field(
         description="Weight of essential coverage in `score`.", examples=[0.8]
     )
+    wish: float = Field(
+        description="Bonus included in `score` because the story wishes for this occupation "
+        '("ik wil monteur worden"); 0 otherwise.',
+        examples=[0.1],
+    )
 
 
 class Match(BaseModel):
     """One suggested occupation."""
 
     occupation: ConceptRef = Field(description="The occupation.")
-    score: float = Field(description="share·essential + (1 − share)·optional.", examples=[0.58])
+    score: float = Field(
+        description="share·essential + (1 − share)·optional coverage + wish bonus.",
+        examples=[0.58],
+    )
     score_parts: ScoreParts = Field(description="How the score was computed.")
     matched_skills: list[MatchedSkill] = Field(description="Covered skills with evidence.")
     missing_skills: MissingSkills = Field(description="The gap.")

@@ -328,6 +328,23 @@ def test_matcher_is_deterministic_and_names_unknown_ids(matcher: Any) -> None:
         matcher.match(MatchRequestData(occupations=["urn:overstap:occupation:nope"]))
 
 
+def test_story_wishes_are_not_experience(matcher: Any) -> None:
+    from service.matcher import Story
+
+    text = "Ik was kok, ik wil niet meer in de keuken staan en wil lasser worden."
+    story = Story.read(text)
+    assert len(story.experience) == len(text)
+    assert "lasser" not in story.experience and "kok" in story.experience
+    assert [w.text for w in story.positive_wishes] == ["wil lasser worden"]
+    assert len(story.wishes) == 2  # the negated wish is a wish too, but steers nothing
+    wished = matcher.wished_occupations(story)
+    assert "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b" in wished
+    # Compound heads: "monteur" steers to bedrijfswagenmonteur and automonteur.
+    heads = matcher.wished_occupations(Story.read("Ik wil monteur worden."))
+    assert "urn:overstap:occupation:bedrijfswagenmonteur" in heads
+    assert not matcher.wished_occupations(Story.read("Ik wil iets technisch doen."))
+
+
 STORY = (
     "Ik heb twaalf jaar als vrachtwagenchauffeur gewerkt, deed zelf kleine reparaties aan "
     "de truck en wil monteur worden"
@@ -346,6 +363,7 @@ def test_match_route_answers_with_evidence_gaps_and_route(client: TestClient) ->
         expected = (
             parts["essential_share"] * parts["essential_coverage"]
             + (1 - parts["essential_share"]) * parts["optional_coverage"]
+            + parts["wish"]
         )
         assert match["score"] == pytest.approx(expected, abs=1e-3)
         route = match["training_route"]
@@ -355,6 +373,38 @@ def test_match_route_answers_with_evidence_gaps_and_route(client: TestClient) ->
             for evidence in skill["evidence"]:
                 if evidence["source"] == "text":
                     assert STORY[evidence["start"] : evidence["end"]] == evidence["detail"]
+
+
+def test_match_headline_story_puts_truck_and_car_technicians_on_top(client: TestClient) -> None:
+    answer = client.post("/v1/match", json={"text": STORY, "limit": 5}).json()
+    ranked = [m["occupation"]["id"] for m in answer["matches"]]
+    assert ranked[0] == "bedrijfswagenmonteur"
+    assert "4ad4024e-d1d3-4dea-b6d1-2c7948111dce" in ranked[:3]  # automonteur
+    top = answer["matches"][0]
+    assert top["score_parts"]["wish"] > 0  # "wil monteur worden"
+    spans = [
+        (e["start"], e["end"])
+        for skill in top["matched_skills"]
+        for e in skill["evidence"]
+        if e["source"] == "text"
+    ]
+    assert spans and all(0 <= start < end <= len(STORY) for start, end in spans)
+    inferred = [
+        e
+        for skill in top["matched_skills"]
+        for e in skill["evidence"]
+        if e["source"] == "occupation"
+    ]
+    assert inferred and all(e["strength"] < 1 for e in inferred)  # the past job: inferred
+    assert top["missing_skills"]["essential"]
+    route = top["training_route"]
+    assert route["steps"] and all(step["hours"] > 0 and step["covers"] for step in route["steps"])
+    assert route["total_hours"] == sum(step["hours"] for step in route["steps"])
+    long_route = route["long_route"]
+    assert long_route["confidence"] == "hoog"
+    assert [q["label"] for q in long_route["qualifications"]] == ["Autotechnicus"]
+    assert long_route["qualifications"][0]["crebo"] and long_route["qualifications"][0]["level"]
+    assert "Autotechnicus" in top["why"]
 
 
 def test_match_validation(client: TestClient) -> None:
@@ -371,4 +421,9 @@ def test_match_validation(client: TestClient) -> None:
         client.post("/v1/match", json={"occupations": ["urn:overstap:occupation:none"]}),
         422,
         "body.occupations",
+    )
+    assert_problem(
+        client.post("/v1/match", json={"text": "lassen", "target": ["no-such-occupation"]}),
+        422,
+        "body.target",
     )

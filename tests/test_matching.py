@@ -108,9 +108,24 @@ def test_hours_limit_is_respected_and_the_rest_is_listed(model: MatchModel) -> N
     assert route.uncovered == ["pipes-mount"]
 
 
-def test_a_useless_certificate_is_never_proposed(model: MatchModel) -> None:
+def test_a_long_course_for_one_skill_is_left_to_the_long_route(model: MatchModel) -> None:
+    # big-course closes only weld here: 200 hours for one skill > 80 hours per skill.
     route = model.route([("weld", 1.0)])
-    assert [step.training for step in route.steps] == ["big-course"]
+    assert route.steps == [] and route.uncovered == ["weld"]
+    generous = MatchModel(REQUIREMENTS, VECTORS, TRAININGS, MatchSettings(max_hours_per_skill=250))
+    assert [step.training for step in generous.route([("weld", 1.0)]).steps] == ["big-course"]
+    # After the two small courses, big-course would close weld alone: left out.
+    three = [("weld", 1.0), ("pipes-mount", 1.0), ("read-drawings", 1.0)]
+    route = model.route(three)
+    assert {step.training for step in route.steps} == {"drawings-course", "pipes-course"}
+    assert route.uncovered == ["weld"]
+    # Alone, it closes all three at 67 hours per skill and is proposed.
+    only_big = MatchModel(REQUIREMENTS, VECTORS, TRAININGS[2:3], MatchSettings())
+    assert [step.training for step in only_big.route(three).steps] == ["big-course"]
+
+
+def test_a_useless_certificate_is_never_proposed(model: MatchModel) -> None:
+    assert all(step.training != "cooking-course" for step in model.route([("weld", 1.0)]).steps)
     assert model.route([("unknown-skill", 1.0)]).steps == []
     assert model.route([("unknown-skill", 1.0)]).uncovered == ["unknown-skill"]
 

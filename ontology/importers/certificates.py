@@ -12,7 +12,7 @@ from pathlib import Path
 
 from models.tables import Certificate
 from models.vocabulary import ConceptKind
-from ontology.importers.links import require_concept
+from ontology.importers.links import UnknownSkills, known_concept, require_concept
 from ontology.importers.report import ImportReport
 from ontology.progress import NO_PROGRESS, Progress
 from ontology.sources import CsvRow, UniqueKeys, read_csv, split_multi
@@ -29,13 +29,16 @@ def import_certificates(
     version: str | None = None,
     language: str = "nl",
     progress: Progress = NO_PROGRESS,
+    unknown_skills: UnknownSkills = UnknownSkills.ERROR,
 ) -> ImportReport:
     """Import one certificates CSV (all in the caller's transaction)."""
+    report = ImportReport(source="certificates")
     table = read_csv(path, REQUIRED)
     vid = writer.version_id("certificates", resolve_version(path, version), str(path))
     progress.stage(f"{path.name}: certificates", len(table.rows))
     seen = UniqueKeys("id")
     parsed: list[tuple[CsvRow, str, Row, list[int]]] = []
+    dropped = 0
     for row in table.rows:
         cert_id = row.require("id")
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", cert_id):
@@ -47,12 +50,17 @@ def import_certificates(
             "provider": row.get("provider") or None,
             "qualification_crebo": _qualification(writer, row),
         }
-        skills = [
-            require_concept(writer, row, "skills", uri, ConceptKind.SKILL)
-            for uri in split_multi(row.get("skills"), "|")
-        ]
-        if not skills:
+        named = split_multi(row.get("skills"), "|")
+        if not named:
             raise row.error("skills", "a certificate teaches at least one skill")
+        if unknown_skills is UnknownSkills.SKIP:
+            kept = [uri for uri in named if known_concept(writer, uri, ConceptKind.SKILL)]
+            dropped += len(named) - len(kept)
+            if not kept:
+                report.notes.append(f"skipped certificate {cert_id}: none of its skills is known")
+                continue
+            named = kept
+        skills = [require_concept(writer, row, "skills", uri, ConceptKind.SKILL) for uri in named]
         parsed.append((row, URI_PREFIX + cert_id, details, skills))
     writer.upsert_concepts(
         [
@@ -91,7 +99,8 @@ def import_certificates(
         keys=("concept_id",),
         update_columns=("level", "hours", "provider", "qualification_crebo"),
     )
-    report = ImportReport(source="certificates")
+    if dropped:
+        report.notes.append(f"skipped {dropped} references to skills the store does not hold")
     report.count(path.name, len(table.rows))
     return report
 

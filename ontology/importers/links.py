@@ -1,5 +1,7 @@
 """Resolving references from our own formats (certificates, qualifications) to concepts."""
 
+from enum import StrEnum
+
 from models.vocabulary import ConceptKind
 from ontology.sources import CsvRow
 from ontology.writer import OntologyWriter
@@ -15,3 +17,22 @@ def require_concept(
     if found[1] != kind:
         raise row.error(column, f"{uri} is a {found[1]}, not a {kind}")
     return found[0]
+
+
+class UnknownSkills(StrEnum):
+    """What to do with a training's skill that the store does not hold.
+
+    ``error`` (the default) refuses the import. ``skip`` drops such skills (counted in
+    the report) so that a catalogue written for one ontology can be laid over another:
+    the embedded default's certificates name both ESCO skills and the default's own
+    ``urn:overstap:skill:`` ones, and only the ESCO ones exist in a full ESCO store.
+    """
+
+    ERROR = "error"
+    SKIP = "skip"
+
+
+def known_concept(writer: OntologyWriter, uri: str, kind: ConceptKind) -> bool:
+    """Whether ``uri`` names a concept of ``kind`` in the store (or this import)."""
+    found = writer.lookup(uri)
+    return found is not None and found[1] == kind
