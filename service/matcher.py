@@ -18,7 +18,7 @@ from models.domain import short_id_of
 from models.vocabulary import ConceptKind
 from ontology import queries
 from ontology.default import TECHNICAL_COLLECTION
-from service.catalog import COLLECTION_OF, Catalog, display_label
+from service.catalog import COLLECTION_OF, Catalog, NotFoundError, display_label
 from service.extraction import SkillExtractor, Span, split_clauses
 from service.long_route import NO_ROUTE, LongRoute, QualificationLinker
 from service.matching import Assessment, MatchModel, MatchSettings, Route
@@ -35,6 +35,7 @@ from service.schemas import (
     RouteStepOut,
     ScoreParts,
     TrainingRoute,
+    TransitionAnswer,
 )
 
 # The technical target: the default's techniek collection plus ESCO occupations in
@@ -403,6 +404,19 @@ class Matcher:
             )
         return results
 
+    def transitions(
+        self, key: str, target: str, limit: int, max_hours: int | None
+    ) -> tuple[str, list[MatchResult]]:
+        """Occupations reachable from occupation ``key`` (id or URI): a match whose only
+        input is that occupation, so its essential skills are the (inferred) profile."""
+        view = self.catalog.store.concept(key, ConceptKind.OCCUPATION)
+        if view is None:
+            raise NotFoundError(ConceptKind.OCCUPATION.value, key)
+        request = MatchRequestData(
+            occupations=[view.uri], target=target, limit=limit, max_training_hours=max_hours
+        )
+        return view.uri, self.match(request)
+
     def _link_vacancies(self) -> dict[str, list[tuple[str, str | None]]]:
         """Open vacancies by the occupation their title normalises to (once, at start-up,
         so requests only filter)."""
@@ -464,6 +478,29 @@ class Matcher:
                 )
             return sentence + "."
         return sentence + f"; er ontbreken er {missing}, waarvoor geen korte opleiding bekend is."
+
+
+def to_transition_answer(
+    matcher: Matcher, source: str, results: list[MatchResult], lang: str
+) -> TransitionAnswer:
+    """The HTTP answer for transitions from occupation ``source``."""
+    answer = to_answer(matcher, results, lang)
+    label, language, fallback = display_label(
+        queries.preferred_labels(matcher.catalog.store, [source]).get(source, {}), lang
+    )
+    return TransitionAnswer(
+        taxonomy_versions=answer.taxonomy_versions,
+        snapshot=answer.snapshot,
+        occupation=ConceptRef(
+            uri=source,
+            id=short_id_of(source),
+            kind=ConceptKind.OCCUPATION.value,
+            label=label,
+            label_language=language,
+            label_fallback=fallback,
+        ),
+        transitions=answer.matches,
+    )
 
 
 def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchAnswer:

@@ -500,7 +500,10 @@ class LongRouteOut(BaseModel):
         description="Best similarity minus the best of another kwalificatiedossier.",
         examples=[0.06],
     )
-    method: str = Field(description="How the link was made.")
+    method: str = Field(
+        description="How the link was made.",
+        examples=["title similarity: occupation labels vs qualification and dossier names"],
+    )
     qualifications: list[LinkedQualificationOut] = Field(
         description="Qualifications of the best dossier, most similar first."
     )
@@ -548,3 +551,13 @@ class MatchAnswer(Answer):
     """Suggested occupations, best first."""
 
     matches: list[Match] = Field(description="Best first.")
+
+
+class TransitionAnswer(Answer):
+    """Occupations reachable from one occupation ("van werk naar werk"), best first."""
+
+    occupation: ConceptRef = Field(description="The occupation moved from.")
+    transitions: list[Match] = Field(
+        description="Best first: coverage of each occupation's essential skills (weighted by "
+        "specificity) by the essential skills of the one moved from, with the gap and routes."
+    )

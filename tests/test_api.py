@@ -200,6 +200,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "/v1/stats",
         "/v1/skills/extract",
         "/v1/match",
+        "/v1/occupations/{id}/transitions",
         "/healthz",
         "/readyz",
     ]:
@@ -426,4 +427,41 @@ def test_match_validation(client: TestClient) -> None:
         client.post("/v1/match", json={"text": "lassen", "target": ["no-such-occupation"]}),
         422,
         "body.target",
+    )
+
+
+TRUCK_DRIVER = "45037d43-a8f5-4f46-b332-b2935bc305f4"
+
+
+def test_transitions_from_truck_driver(client: TestClient) -> None:
+    response = client.get(f"/v1/occupations/{TRUCK_DRIVER}/transitions", params={"limit": 5})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["occupation"]["label"] == "vrachtwagenchauffeur"
+    ranked = [t["occupation"]["id"] for t in answer["transitions"]]
+    assert len(ranked) == 5 and TRUCK_DRIVER not in ranked
+    assert "bedrijfswagenmonteur" in ranked[:3]
+    scores = [t["score"] for t in answer["transitions"]]
+    assert scores == sorted(scores, reverse=True)
+    for transition in answer["transitions"]:
+        assert transition["score_parts"]["wish"] == 0
+        for skill in transition["matched_skills"]:
+            assert {e["source"] for e in skill["evidence"]} == {"occupation"}
+    everything = client.get(
+        f"/v1/occupations/{TRUCK_DRIVER}/transitions", params={"target": "all", "limit": 100}
+    ).json()
+    assert len(everything["transitions"]) > len(answer["transitions"])
+
+
+def test_transitions_validation(client: TestClient) -> None:
+    assert_problem(client.get("/v1/occupations/no-such-job/transitions"), 404)
+    assert_problem(
+        client.get(f"/v1/occupations/{TRUCK_DRIVER}/transitions", params={"target": "x"}),
+        422,
+        "query.target",
+    )
+    assert_problem(
+        client.get(f"/v1/occupations/{TRUCK_DRIVER}/transitions", params={"limit": 0}),
+        422,
+        "query.limit",
     )

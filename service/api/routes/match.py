@@ -1,10 +1,12 @@
 """The side-entrant match."""
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
 
 from service.api.deps import MatcherDep
-from service.matcher import MatchRequestData, to_answer
-from service.schemas import MatchAnswer, MatchRequest
+from service.matcher import MatchRequestData, to_answer, to_transition_answer
+from service.schemas import MatchAnswer, MatchRequest, TransitionAnswer
 
 router = APIRouter(prefix="/v1", tags=["match"])
 
@@ -22,3 +24,46 @@ def match(matcher: MatcherDep, request: MatchRequest) -> MatchAnswer:
     """Ranked matches."""
     data = MatchRequestData(**request.model_dump())
     return to_answer(matcher, matcher.match(data), request.lang)
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such id (problem+json)."}}
+
+
+@router.get(
+    "/occupations/{id}/transitions",
+    summary="Occupations reachable from an occupation (van werk naar werk)",
+    response_model=TransitionAnswer,
+    responses=NOT_FOUND,
+    description="Ranked by how much of each occupation's essential skills (weighted by "
+    "specificity, semantic similarity counting) this occupation's essential skills cover, "
+    "with the gap, the short and long training routes and vacancies for each.",
+)
+def transitions(
+    matcher: MatcherDep,
+    id: Annotated[
+        str,
+        Path(
+            description="Short id or URI of the occupation moved from.",
+            max_length=200,
+            examples=["45037d43-a8f5-4f46-b332-b2935bc305f4"],
+        ),
+    ],
+    target: Annotated[
+        Literal["techniek", "all"],
+        Query(
+            description="techniek (the technical set, as in /v1/match) or all.",
+            examples=["techniek"],
+        ),
+    ] = "techniek",
+    limit: Annotated[int, Query(ge=1, le=100, description="How many (1–100).", examples=[10])] = 10,
+    max_training_hours: Annotated[
+        int | None,
+        Query(ge=1, le=10_000, description="Budget for each short route.", examples=[200]),
+    ] = None,
+    lang: Annotated[
+        str, Query(min_length=2, max_length=8, description="Label language.", examples=["nl"])
+    ] = "nl",
+) -> TransitionAnswer:
+    """Transitions from one occupation."""
+    uri, results = matcher.transitions(id, target, limit, max_training_hours)
+    return to_transition_answer(matcher, uri, results, lang)
