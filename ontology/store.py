@@ -281,14 +281,14 @@ class Store:
             ).all()
         return [(uri, isco) for uri, isco in rows]
 
-    def vacancy_titles(self) -> list[tuple[str, str, str | None]]:
-        """``(id, title, province)`` of vacancies that have not expired."""
+    def vacancy_titles(self) -> list[tuple[str, str, str | None, str | None]]:
+        """``(id, title, province, postcode)`` of vacancies that have not expired."""
         vacancy = table_of(Vacancy)
         today = datetime.now(UTC).date()
         with self.reading() as conn:
             rows = conn.execute(
-                select(vacancy.c.id, vacancy.c.title, vacancy.c.region)
+                select(vacancy.c.id, vacancy.c.title, vacancy.c.region, vacancy.c.postcode)
                 .where((vacancy.c.expires.is_(None)) | (vacancy.c.expires >= today))
                 .order_by(vacancy.c.id)
             ).all()
-        return [(vid, title, region) for vid, title, region in rows]
+        return [(vid, title, region, postcode) for vid, title, region, postcode in rows]

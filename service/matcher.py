@@ -417,22 +417,29 @@ class Matcher:
         )
         return view.uri, self.match(request)
 
-    def _link_vacancies(self) -> dict[str, list[tuple[str, str | None]]]:
+    def _link_vacancies(self) -> dict[str, list[tuple[str, str, str]]]:
         """Open vacancies by the occupation their title normalises to (once, at start-up,
-        so requests only filter)."""
-        linked: dict[str, list[tuple[str, str | None]]] = {}
+        so requests only filter): ``(id, province lower-cased, postcode digits)``."""
+        linked: dict[str, list[tuple[str, str, str]]] = {}
         rows = self.catalog.store.vacancy_titles()
         if rows:
-            answer = self.catalog.normalize([title for _, title, _ in rows], "nl", 1)
-            for (vacancy, _, province), result in zip(rows, answer.results, strict=True):
+            answer = self.catalog.normalize([title for _, title, _, _ in rows], "nl", 1)
+            for (vacancy, _, province, postcode), result in zip(rows, answer.results, strict=True):
                 if result.occupations:
-                    linked.setdefault(result.occupations[0].uri, []).append((vacancy, province))
+                    linked.setdefault(result.occupations[0].uri, []).append(
+                        (vacancy, (province or "").lower(), re.sub(r"\D", "", postcode or ""))
+                    )
         return linked
 
     def _vacancies(self, occupation: str, region: str | None) -> list[str]:
+        """Up to five vacancies; ``region`` is a province name or a postcode prefix."""
         found = self._vacancies_by_occupation.get(occupation, [])
-        wanted = region.lower() if region else None
-        return [v for v, province in found if not wanted or (province or "").lower() == wanted][:5]
+        wanted = (region or "").strip().lower()
+        if not wanted:
+            return [v for v, _, _ in found][:5]
+        if wanted.isdigit():
+            return [v for v, _, postcode in found if postcode.startswith(wanted)][:5]
+        return [v for v, province, _ in found if province == wanted][:5]
 
     def _why(
         self,

@@ -382,7 +382,11 @@ class MatchRequest(BaseModel):
         "ISCO 311–313, 315, 71, 72, 74, 81, 82), all, or a list of occupation ids.",
     )
     region: str | None = Field(
-        default=None, max_length=64, examples=["Utrecht"], description="Province for vacancies."
+        default=None,
+        max_length=64,
+        examples=["Utrecht"],
+        description="Vacancies only in this province (name) or postcode area (a prefix of "
+        "1–4 digits, e.g. 35).",
     )
     max_training_hours: int | None = Field(
         default=None, ge=1, le=10_000, examples=[200], description="Budget for the short route."

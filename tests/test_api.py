@@ -465,3 +465,31 @@ def test_transitions_validation(client: TestClient) -> None:
         422,
         "query.limit",
     )
+
+
+def test_match_vacancies_filter_by_province_and_postcode(client: TestClient, matcher: Any) -> None:
+    linked = matcher._vacancies_by_occupation
+    assert sum(len(v) for v in linked.values()) >= 25  # most of the 50 default vacancies link
+    occupation, found = max(linked.items(), key=lambda item: len({p for _, p, _ in item[1]}))
+    vacancy_id, province, postcode = found[0]
+    assert province and len(postcode) >= 2
+    uri = occupation
+
+    def vacancies(region: str | None) -> list[str]:
+        body: dict[str, Any] = {"skills": ["lassen"], "target": [uri], "limit": 1}
+        if region is not None:
+            body["region"] = region
+        response = client.post("/v1/match", json=body)
+        assert response.status_code == 200, response.text
+        result: list[str] = response.json()["matches"][0]["vacancies"]
+        return result
+
+    everywhere = vacancies(None)
+    assert everywhere == [v for v, _, _ in found][:5]
+    in_province = vacancies(province.title())
+    assert vacancy_id in in_province
+    assert all(p == province for v, p, _ in found if v in in_province)
+    assert len(in_province) <= len(everywhere) or len(found) > 5
+    assert vacancy_id in vacancies(postcode[:2])
+    assert all(pc.startswith(postcode[:2]) for v, _, pc in found if v in vacancies(postcode[:2]))
+    assert vacancies("0000") == []
