@@ -106,6 +106,9 @@ class ProfileEvidence:
     end: int | None = None
 
 
+PastOccupations = dict[str, tuple[int, int] | None]  # occupation → its mention in the story
+
+
 @dataclass(frozen=True)
 class Story:
     """A story split into what the person did and what they wish for.
@@ -226,13 +229,12 @@ class Matcher:
     # -- profile ----------------------------------------------------------------------
 
     def profile(
-        self, request: MatchRequestData, past: Sequence[str] | None = None
+        self, request: MatchRequestData, past: PastOccupations | None = None
     ) -> dict[str, list[ProfileEvidence]]:
         """Skill → evidence, from every part of the request (``past``: the request's
         past occupations when the caller already resolved them)."""
         evidence: dict[str, list[ProfileEvidence]] = {}
         story = Story.read(request.text)
-        wish_spans = [(w.start, w.end) for w in story.wishes]
 
         def add(skill: str, item: ProfileEvidence) -> None:
             evidence.setdefault(skill, []).append(item)
@@ -240,27 +242,35 @@ class Matcher:
         if request.text:
             # A story is not a vacancy: recall matters more than in extraction, and a weak
             # mention only gives partial credit (strength follows the margin).
+            # The experience: wish clauses blanked, so offsets still fit ``text`` and the
+            # sentence around a wish still counts without it.
             answer = self.extractor.extract(
-                request.text, request.lang, self.model.settings.story_threshold, 100
+                story.experience, request.lang, self.model.settings.story_threshold, 100
             )
             for skill in answer.skills:
                 for span in skill.evidence:
-                    if any(start < span.end and span.start < end for start, end in wish_spans):
-                        continue  # the span is (or contains) a wish, not experience
                     add(
                         skill.uri,
                         ProfileEvidence(
                             "text",
-                            span.text,
+                            request.text[span.start : span.end],
                             min(1.0, 0.4 + span.margin * 6),
                             span.start,
                             span.end,
                         ),
                     )
-        for occupation in self._past_occupations(request, story) if past is None else past:
+        if past is None:
+            past = self._past_occupations(request, story)
+        for occupation, mention in past.items():
+            # Inferred from the occupation; where the story names it, the evidence
+            # points at that mention ("…als vrachtwagenchauffeur gewerkt").
+            start, end = mention or (None, None)
             for need in self.requirements.get(occupation, []):
                 if need.relation == "essential":
-                    add(need.skill, ProfileEvidence("occupation", occupation, INFERRED_STRENGTH))
+                    add(
+                        need.skill,
+                        ProfileEvidence("occupation", occupation, INFERRED_STRENGTH, start, end),
+                    )
         for stated in self._resolve(request.skills, ConceptKind.SKILL):
             add(stated, ProfileEvidence("skill", stated, 1.0))
         for kind, keys in (
@@ -295,29 +305,37 @@ class Matcher:
                     words.setdefault(word, set()).update(uris)
         return words
 
-    def _named_in(self, text: str) -> list[str]:
-        """Occupations whose label (5+ characters) the text contains, in text order."""
-        found: list[str] = []
-        words = re.findall(r"[\w-]+", fold(text))
-        for start in range(len(words)):
-            for size in range(1, min(self._longest_phrase, len(words) - start) + 1):
-                found += self._occupation_phrases.get(" ".join(words[start : start + size]), [])
+    def _named_in(self, text: str) -> list[tuple[str, int, int]]:
+        """Occupations whose label (5+ characters) the text contains, with the mention's
+        offsets, in text order."""
+        found: list[tuple[str, int, int]] = []
+        words = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[\w-]+", text)]
+        words = [w for w in words if w[2]]
+        for first in range(len(words)):
+            for size in range(1, min(self._longest_phrase, len(words) - first) + 1):
+                phrase = " ".join(w[2] for w in words[first : first + size])
+                for uri in self._occupation_phrases.get(phrase, []):
+                    found.append((uri, words[first][0], words[first + size - 1][1]))
         return found
 
-    def _past_occupations(self, request: MatchRequestData, story: Story) -> list[str]:
+    def _past_occupations(self, request: MatchRequestData, story: Story) -> PastOccupations:
         """Occupations the request names: the listed ones, and those whose label the
-        story's experience contains ("ik heb als vrachtwagenchauffeur gewerkt"); a
-        wished-for occupation ("wil monteur worden") is not a past one."""
-        found = self._resolve(request.occupations, ConceptKind.OCCUPATION)
-        found += self._named_in(story.experience)
-        return list(dict.fromkeys(found))
+        story's experience contains ("ik heb als vrachtwagenchauffeur gewerkt"), with
+        the first mention; a wished-for occupation ("wil monteur worden") is not a past one."""
+        found: PastOccupations = dict.fromkeys(
+            self._resolve(request.occupations, ConceptKind.OCCUPATION)
+        )
+        for uri, start, end in self._named_in(story.experience):
+            if found.get(uri) is None:
+                found[uri] = (start, end)
+        return found
 
     def wished_occupations(self, story: Story) -> set[str]:
         """Occupations a positive wish names, by label or as the head of a compound
         label ("monteur" → automonteur, monteur werktuigbouw)."""
         wished: set[str] = set()
         for wish in story.positive_wishes:
-            wished.update(self._named_in(wish.text))
+            wished.update(uri for uri, _, _ in self._named_in(wish.text))
             for word in set(re.findall(r"[\w-]+", fold(wish.text))):
                 if len(word) < MIN_WISH_WORD or word in WISH_FILLER:
                     continue
