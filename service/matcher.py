@@ -43,7 +43,6 @@ from service.schemas import (
 # and related trades, 72 metal and machinery trades, 74 electrical and electronics
 # trades, 81 stationary plant and machine operators, 82 assemblers.
 TECHNICAL_ISCO_PREFIXES = ("311", "312", "313", "315", "71", "72", "74", "81", "82")
-INFERRED_STRENGTH = 0.8  # a past occupation's essential skill: likely, not stated
 # A wish ("ik wil monteur worden") is not experience: such clauses give no skills and
 # name no past occupation. A positive wish that names an occupation, or the head of
 # Dutch compound occupation names ("monteur" → bedrijfswagenmonteur, automonteur),
@@ -261,6 +260,7 @@ class Matcher:
                     )
         if past is None:
             past = self._past_occupations(request, story)
+        inferred = self.model.settings.inferred_strength
         for occupation, mention in past.items():
             # Inferred from the occupation; where the story names it, the evidence
             # points at that mention ("…als vrachtwagenchauffeur gewerkt").
@@ -269,7 +269,7 @@ class Matcher:
                 if need.relation == "essential":
                     add(
                         need.skill,
-                        ProfileEvidence("occupation", occupation, INFERRED_STRENGTH, start, end),
+                        ProfileEvidence("occupation", occupation, inferred, start, end),
                     )
         for stated in self._resolve(request.skills, ConceptKind.SKILL):
             add(stated, ProfileEvidence("skill", stated, 1.0))

@@ -30,6 +30,7 @@ class MatchSettings:
     covered_at: float = 0.5  # credit from which a required skill counts as covered
     essential_share: float = 0.8  # score = share · essential coverage + rest · optional
     min_specificity: float = 0.1
+    inferred_strength: float = 0.65  # a past occupation's essential skill: likely, not stated
     story_threshold: float = 0.04  # extraction margin from which a story clause is evidence
     # A training that costs more hours than this per missing skill it closes is not a
     # short route (a 400-hour course for one skill); the long route (mbo) covers it.

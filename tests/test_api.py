@@ -493,8 +493,8 @@ def test_match_vacancies_filter_by_province_and_postcode(client: TestClient, mat
 def test_side_entrant_cases_hold_on_the_default(matcher: Any) -> None:
     """The hand-written cases (tests/cases/side_entrants.yaml) as a regression guard.
 
-    Measured with these settings (README): all 43 cases top-1 0.535, top-5 0.837,
-    unwanted in top 3 0.070, routes 1.0. The floors leave room for one or two cases to
+    Measured with these settings (README): all 43 cases top-1 0.558, top-5 0.860,
+    unwanted in top 3 0.093, routes 1.0. The floors leave room for one or two cases to
     flip on another CPU's float rounding, not for a real regression."""
     from scripts.match_eval import evaluate_splits, load_cases
 
@@ -505,6 +505,6 @@ def test_side_entrant_cases_hold_on_the_default(matcher: Any) -> None:
     assert every["cases"] == len(cases) == report["dev"]["cases"] + report["test"]["cases"]
     assert every["top5_hit_rate"] >= 0.78
     assert every["top1_hit_rate"] >= 0.45
-    assert every["unwanted_in_top3_rate"] <= 0.12
+    assert every["unwanted_in_top3_rate"] <= 0.14
     assert every["suggestions_with_training_route"] >= 0.9
     assert "chauffeur-truck-monteur" not in {miss["id"] for miss in every["misses"]}
