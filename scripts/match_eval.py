@@ -7,6 +7,7 @@ of cases with an unwanted occupation in the top 3, and the share of suggestions 
 come with a non-empty training route.
 """
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,9 @@ def evaluate(matcher: Matcher, cases: list[dict[str, Any]]) -> dict[str, Any]:
     """Run every case through ``Matcher.match`` and summarise."""
     top1 = top5 = unwanted = with_route = suggestions = 0
     failures: list[dict[str, Any]] = []
+    seconds = 0.0
     for case in cases:
+        started = time.perf_counter()
         results = matcher.match(
             MatchRequestData(
                 text=case.get("story"),
@@ -53,6 +56,7 @@ def evaluate(matcher: Matcher, cases: list[dict[str, Any]]) -> dict[str, Any]:
                 limit=5,
             )
         )
+        seconds += time.perf_counter() - started
         ranked = [r.assessment.occupation for r in results]
         good = set(case.get("good_moves") or [])
         bad = set(case.get("not_on_top") or [])
@@ -72,5 +76,6 @@ def evaluate(matcher: Matcher, cases: list[dict[str, Any]]) -> dict[str, Any]:
         "top5_hit_rate": round(top5 / n, 4),
         "unwanted_in_top3_rate": round(unwanted / n, 4),
         "suggestions_with_training_route": round(with_route / max(suggestions, 1), 4),
+        "mean_match_ms": round(1000 * seconds / n, 1),
         "misses": failures,
     }

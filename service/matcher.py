@@ -19,70 +19,16 @@ from models.vocabulary import ConceptKind
 from ontology import queries
 from ontology.default import TECHNICAL_COLLECTION
 from service.catalog import COLLECTION_OF, Catalog, NotFoundError, display_label
-from service.extraction import SkillExtractor, Span, split_clauses
+from service.extraction import SkillExtractor
 from service.long_route import NO_ROUTE, LongRoute, QualificationLinker
 from service.matching import Assessment, MatchModel, MatchSettings, Route
-from service.schemas import (
-    ConceptRef,
-    LinkedQualificationOut,
-    LongRouteOut,
-    Match,
-    MatchAnswer,
-    MatchedSkill,
-    MatchEvidence,
-    MissingSkill,
-    MissingSkills,
-    RouteStepOut,
-    ScoreParts,
-    TrainingRoute,
-    TransitionAnswer,
-)
+from service.story import MIN_WISH_WORD, WISH_FILLER, Story
 
 # The technical target: the default's techniek collection plus ESCO occupations in
 # these ISCO-08 groups: 311–313/315 science and engineering technicians, 71 building
 # and related trades, 72 metal and machinery trades, 74 electrical and electronics
 # trades, 81 stationary plant and machine operators, 82 assemblers.
 TECHNICAL_ISCO_PREFIXES = ("311", "312", "313", "315", "71", "72", "74", "81", "82")
-# A wish ("ik wil monteur worden") is not experience: such clauses give no skills and
-# name no past occupation. A positive wish that names an occupation, or the head of
-# Dutch compound occupation names ("monteur" → bedrijfswagenmonteur, automonteur),
-# steers the ranking by ``MatchSettings.wish_bonus``; a negated one ("ik wil niet meer
-# als kok werken") only stops being evidence.
-WISH = re.compile(
-    r"\b(wil|willen|zou graag|zou ik graag|lijkt me|droom|ambitie|wens|liefst|want to"
-    r"|would like)\b",
-    re.IGNORECASE,
-)
-NEGATION = re.compile(r"\b(niet|geen|nooit|not|never|no longer)\b", re.IGNORECASE)
-# Words of a wish clause that say nothing about which occupation is wished for.
-WISH_FILLER = frozenset(
-    [
-        "worden",
-        "werken",
-        "zitten",
-        "willen",
-        "liefst",
-        "graag",
-        "later",
-        "eigenlijk",
-        "ambitie",
-        "droom",
-        "omscholen",
-        "opleiding",
-        "richting",
-        "technisch",
-        "techniek",
-        "technische",
-        "zoiets",
-        "beroep",
-        "baan",
-        "functie",
-        "vakman",
-        "would",
-        "become",
-    ]
-)
-MIN_WISH_WORD = 5
 
 
 class UnknownReferenceError(ValueError):
@@ -106,33 +52,6 @@ class ProfileEvidence:
 
 
 PastOccupations = dict[str, tuple[int, int] | None]  # occupation → its mention in the story
-
-
-@dataclass(frozen=True)
-class Story:
-    """A story split into what the person did and what they wish for.
-
-    ``experience`` is the text with wish clauses blanked out (same length, so offsets
-    still point into the original)."""
-
-    experience: str
-    wishes: list[Span]
-
-    @classmethod
-    def read(cls, text: str | None) -> "Story":
-        """Split ``text`` at clauses; clauses with a wish word are wishes."""
-        if not text:
-            return cls("", [])
-        wishes = [c for c in split_clauses(text) if WISH.search(c.text)]
-        chars = list(text)
-        for wish in wishes:
-            chars[wish.start : wish.end] = " " * (wish.end - wish.start)
-        return cls("".join(chars), wishes)
-
-    @property
-    def positive_wishes(self) -> list[Span]:
-        """Wishes that are not negated ("ik wil niet meer …")."""
-        return [w for w in self.wishes if not NEGATION.search(w.text)]
 
 
 @dataclass
@@ -397,7 +316,7 @@ class Matcher:
         else:
             targets = self.technical
         assessments = sorted(
-            (self.model.assess(uri, strengths, uri in wished) for uri in targets - set(past)),
+            self.model.assess_many(sorted(targets - set(past)), strengths, wished),
             key=lambda a: (-a.score, a.occupation),
         )[: request.limit]
         results = []
@@ -503,148 +422,3 @@ class Matcher:
                 )
             return sentence + "."
         return sentence + f"; er ontbreken er {missing}, waarvoor geen korte opleiding bekend is."
-
-
-def to_transition_answer(
-    matcher: Matcher, source: str, results: list[MatchResult], lang: str
-) -> TransitionAnswer:
-    """The HTTP answer for transitions from occupation ``source``."""
-    answer = to_answer(matcher, results, lang)
-    label, language, fallback = display_label(
-        queries.preferred_labels(matcher.catalog.store, [source]).get(source, {}), lang
-    )
-    return TransitionAnswer(
-        taxonomy_versions=answer.taxonomy_versions,
-        snapshot=answer.snapshot,
-        occupation=ConceptRef(
-            uri=source,
-            id=short_id_of(source),
-            kind=ConceptKind.OCCUPATION.value,
-            label=label,
-            label_language=language,
-            label_fallback=fallback,
-        ),
-        transitions=answer.matches,
-    )
-
-
-def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchAnswer:
-    """The HTTP answer for match results (labels fetched in one query)."""
-    uris: set[str] = set()
-    for result in results:
-        a = result.assessment
-        uris.add(a.occupation)
-        uris.update(c.skill for c in a.matched)
-        uris.update(c.via for c in a.matched if c.via)
-        uris.update(s for s, _ in a.missing_essential + a.missing_optional)
-        for step in result.route.steps:
-            uris.add(step.training)
-            uris.update(step.covers)
-        uris.update(result.route.uncovered)
-        uris.update(q.qualification for q in result.long_route.qualifications)
-    labels = queries.preferred_labels(matcher.catalog.store, sorted(uris))
-
-    def ref(uri: str, kind: str) -> ConceptRef:
-        text, language, fallback = display_label(labels.get(uri, {}), lang)
-        return ConceptRef(
-            uri=uri,
-            id=short_id_of(uri),
-            kind=kind,
-            label=text,
-            label_language=language,
-            label_fallback=fallback,
-        )
-
-    def evidence_of(result: MatchResult, skill: str | None) -> list[MatchEvidence]:
-        return [
-            MatchEvidence(
-                source=e.source,
-                detail=e.detail,
-                start=e.start,
-                end=e.end,
-                strength=round(e.strength, 4),
-            )
-            for e in (result.evidence.get(skill, []) if skill else [])
-        ]
-
-    def long_route_out(route: LongRoute) -> LongRouteOut:
-        linked = []
-        for item in route.qualifications:
-            view = matcher.trainings[item.qualification]
-            linked.append(
-                LinkedQualificationOut(
-                    **ref(item.qualification, "qualification").model_dump(),
-                    crebo=view.id,
-                    level=view.level,
-                    leerweg=view.leerweg,
-                    domain=view.domain,
-                    similarity=item.similarity,
-                )
-            )
-        return LongRouteOut(
-            confidence=route.confidence,
-            similarity=route.similarity,
-            margin=route.margin,
-            method=route.method,
-            qualifications=linked,
-        )
-
-    matches = []
-    for result in results:
-        a, route = result.assessment, result.route
-        matched = [
-            MatchedSkill(
-                **ref(c.skill, "skill").model_dump(),
-                credit=round(c.credit, 4),
-                similarity=round(c.similarity, 4),
-                via=ref(c.via, "skill") if c.via else None,
-                evidence=evidence_of(result, c.via),
-            )
-            for c in a.matched
-        ]
-        matches.append(
-            Match(
-                occupation=ref(a.occupation, "occupation"),
-                score=round(a.score, 4),
-                score_parts=ScoreParts(
-                    essential_coverage=round(a.essential_coverage, 4),
-                    optional_coverage=round(a.optional_coverage, 4),
-                    essential_share=matcher.model.settings.essential_share,
-                    wish=round(a.wish, 4),
-                ),
-                matched_skills=matched,
-                missing_skills=MissingSkills(
-                    essential=[
-                        MissingSkill(**ref(s, "skill").model_dump(), weight=round(w, 4))
-                        for s, w in a.missing_essential
-                    ],
-                    optional=[
-                        MissingSkill(**ref(s, "skill").model_dump(), weight=round(w, 4))
-                        for s, w in a.missing_optional
-                    ],
-                ),
-                training_route=TrainingRoute(
-                    method=route.method,
-                    steps=[
-                        RouteStepOut(
-                            training=ref(
-                                step.training, matcher.trainings[step.training].kind.value
-                            ),
-                            hours=step.hours,
-                            covers=[ref(s, "skill") for s in step.covers],
-                        )
-                        for step in route.steps
-                    ],
-                    total_hours=route.total_hours,
-                    uncovered=[ref(s, "skill") for s in route.uncovered],
-                    long_route=long_route_out(result.long_route),
-                ),
-                vacancies=result.vacancies,
-                why=result.why,
-            )
-        )
-    return MatchAnswer(
-        taxonomy_versions=matcher.catalog.taxonomy_versions,
-        snapshot=matcher.catalog.snapshot.id,
-        matches=matches,
-    )

@@ -155,13 +155,18 @@ class MatchModel:
             0.0,
             1.0,
         )
+        best_rows = (
+            np.argmax(credits, axis=0)  # first of equals: profile order
+            if known
+            else np.zeros(len(columns), dtype=np.intp)
+        )
         for skill in required:
             best = Cover(skill, 0.0, None, 0.0)
             if skill in profile:
                 best = Cover(skill, profile[skill], skill, 1.0)
             column = columns.get(skill)
             if column is not None and known:
-                i = int(np.argmax(credits[:, column]))  # first of equals: profile order
+                i = int(best_rows[column])
                 if credits[i, column] > best.credit:
                     best = Cover(
                         skill, float(credits[i, column]), known[i], float(matrix[i, column])
@@ -169,13 +174,28 @@ class MatchModel:
             result[skill] = best
         return result
 
+    def assess_many(
+        self, occupations: Sequence[str], profile: Mapping[str, float], wished: set[str]
+    ) -> list[Assessment]:
+        """``assess`` for many occupations with one cover computation for all the skills
+        they need (a full ESCO target set shares most of its skills)."""
+        needed = sorted({n.skill for o in occupations for n in self.requirements.get(o, [])})
+        covers = self.cover(profile, needed)
+        return [self.assess(o, profile, o in wished, covers) for o in occupations]
+
     def assess(
-        self, occupation: str, profile: Mapping[str, float], wished: bool = False
+        self,
+        occupation: str,
+        profile: Mapping[str, float],
+        wished: bool = False,
+        covers: Mapping[str, Cover] | None = None,
     ) -> Assessment:
         """Weighted coverage of an occupation's essential and optional skills, plus the
-        wish bonus when the person said they want this occupation."""
+        wish bonus when the person said they want this occupation (``covers``: computed
+        already for this profile)."""
         needs = self.requirements.get(occupation, [])
-        covers = self.cover(profile, [n.skill for n in needs])
+        if covers is None:
+            covers = self.cover(profile, [n.skill for n in needs])
         parts: dict[str, tuple[float, float]] = {"essential": (0.0, 0.0), "optional": (0.0, 0.0)}
         missing: dict[str, list[tuple[str, float]]] = {"essential": [], "optional": []}
         matched: list[Cover] = []

@@ -331,7 +331,7 @@ def test_matcher_is_deterministic_and_names_unknown_ids(matcher: Any) -> None:
 
 
 def test_story_wishes_are_not_experience(matcher: Any) -> None:
-    from service.matcher import Story
+    from service.story import Story
 
     text = "Ik was kok, ik wil niet meer in de keuken staan en wil lasser worden."
     story = Story.read(text)

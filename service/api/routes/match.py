@@ -5,7 +5,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 
 from service.api.deps import MatcherDep
-from service.matcher import MatchRequestData, to_answer, to_transition_answer
+from service.match_answer import to_answer, to_transition_answer
+from service.matcher import MatchRequestData
 from service.schemas import MatchAnswer, MatchRequest, TransitionAnswer
 
 router = APIRouter(prefix="/v1", tags=["match"])

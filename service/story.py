@@ -1,0 +1,76 @@
+"""A person's story split into experience and wishes.
+
+A wish ("ik wil monteur worden") is not experience: such clauses give no skills and
+name no past occupation. A positive wish that names an occupation, or the head of Dutch
+compound occupation names ("monteur" → bedrijfswagenmonteur, automonteur), steers the
+ranking by ``MatchSettings.wish_bonus``; a negated one ("ik wil niet meer als kok
+werken") only stops being evidence.
+"""
+
+import re
+from dataclasses import dataclass
+
+from service.extraction import Span, split_clauses
+
+WISH = re.compile(
+    r"\b(wil|willen|zou graag|zou ik graag|lijkt me|droom|ambitie|wens|liefst|want to"
+    r"|would like)\b",
+    re.IGNORECASE,
+)
+NEGATION = re.compile(r"\b(niet|geen|nooit|not|never|no longer)\b", re.IGNORECASE)
+# Words of a wish clause that say nothing about which occupation is wished for.
+WISH_FILLER = frozenset(
+    [
+        "worden",
+        "werken",
+        "zitten",
+        "willen",
+        "liefst",
+        "graag",
+        "later",
+        "eigenlijk",
+        "ambitie",
+        "droom",
+        "omscholen",
+        "opleiding",
+        "richting",
+        "technisch",
+        "techniek",
+        "technische",
+        "zoiets",
+        "beroep",
+        "baan",
+        "functie",
+        "vakman",
+        "would",
+        "become",
+    ]
+)
+MIN_WISH_WORD = 5
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story split into what the person did and what they wish for.
+
+    ``experience`` is the text with wish clauses blanked out (same length, so offsets
+    still point into the original)."""
+
+    experience: str
+    wishes: list[Span]
+
+    @classmethod
+    def read(cls, text: str | None) -> "Story":
+        """Split ``text`` at clauses; clauses with a wish word are wishes."""
+        if not text:
+            return cls("", [])
+        wishes = [c for c in split_clauses(text) if WISH.search(c.text)]
+        chars = list(text)
+        for wish in wishes:
+            chars[wish.start : wish.end] = " " * (wish.end - wish.start)
+        return cls("".join(chars), wishes)
+
+    @property
+    def positive_wishes(self) -> list[Span]:
+        """Wishes that are not negated ("ik wil niet meer …")."""
+        return [w for w in self.wishes if not NEGATION.search(w.text)]
