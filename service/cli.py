@@ -6,6 +6,7 @@ one transaction.
 """
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -379,6 +380,8 @@ def serve(
     from service.app import create_app
 
     settings = get_settings()
+    # The service's own log lines (counts, timings, snapshot ids; never request bodies).
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     with _failing_cleanly():
         application = create_app(settings)
         uvicorn.run(application, host=host or settings.host, port=port or settings.port)

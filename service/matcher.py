@@ -6,7 +6,9 @@ Dutch sentence an advisor can read out.
 The profile is personal data: it is never stored and never logged.
 """
 
+import logging
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -51,6 +53,7 @@ class ProfileEvidence:
     end: int | None = None
 
 
+log = logging.getLogger("overstap.match")
 PastOccupations = dict[str, tuple[int, int] | None]  # occupation → its mention in the story
 
 
@@ -303,7 +306,9 @@ class Matcher:
     # -- match ------------------------------------------------------------------------
 
     def match(self, request: MatchRequestData) -> list[MatchResult]:
-        """Ranked target occupations for the request (deterministic)."""
+        """Ranked target occupations for the request (deterministic). Logs counts,
+        the time taken and the snapshot id only: the request is personal data."""
+        started = time.perf_counter()
         story = Story.read(request.text)
         past = self._past_occupations(request, story)
         wished = self.wished_occupations(story)
@@ -339,6 +344,14 @@ class Matcher:
                     long_route,
                 )
             )
+        log.info(
+            "match: %d profile skills, %d targets, %d results in %.0f ms, snapshot %s",
+            len(strengths),
+            len(targets),
+            len(results),
+            1000 * (time.perf_counter() - started),
+            self.catalog.snapshot.id,
+        )
         return results
 
     def transitions(

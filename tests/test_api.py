@@ -508,3 +508,18 @@ def test_side_entrant_cases_hold_on_the_default(matcher: Any) -> None:
     assert every["unwanted_in_top3_rate"] <= 0.14
     assert every["suggestions_with_training_route"] >= 0.9
     assert "chauffeur-truck-monteur" not in {miss["id"] for miss in every["misses"]}
+
+
+def test_match_logs_counts_not_the_person(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    story = "Ik heb als kok bij Restaurant Zeezicht in Harderwijk gewerkt en laste thuis hekken."
+    with caplog.at_level("DEBUG"):
+        response = client.post(
+            "/v1/match", json={"text": story, "skills": ["hekwerk lassen"], "limit": 3}
+        )
+    assert response.status_code == 200
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "3 results" in logged and response.json()["snapshot"] in logged
+    for personal in ("Zeezicht", "Harderwijk", "hekwerk", "kok"):
+        assert personal not in logged
