@@ -90,20 +90,23 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def split_clauses(text: str) -> list[Span]:
-    """The finest pieces of a text: each sentence's clauses, or the sentence itself,
+def clauses_by_sentence(text: str) -> list[list[Span]]:
+    """The finest pieces of a text, per sentence: its clauses, or the sentence itself,
     unfiltered (for telling a wish clause from an experience clause)."""
-    clauses: list[Span] = []
+    sentences: list[list[Span]] = []
     for sentence in _SENTENCE.finditer(text):
         bounds = [sentence.start()]
         for boundary in _CLAUSE.finditer(text, sentence.start(), sentence.end()):
             bounds += [boundary.start(), boundary.end()]
         bounds.append(sentence.end())
+        clauses = []
         for left, right in zip(bounds[::2], bounds[1::2], strict=True):
             start, end = _trim(text, left, right)
             if start < end:
                 clauses.append(Span(start, end, text[start:end]))
-    return clauses
+        if clauses:
+            sentences.append(clauses)
+    return sentences
 
 
 @dataclass

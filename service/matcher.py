@@ -268,6 +268,34 @@ class Matcher:
                         wished.update(uris)
         return wished
 
+    def wishes(self, story: Story, targets: set[str], lang: str) -> dict[str, float]:
+        """How clearly the story wishes for each target occupation (0–1): 1 when a wish
+        names it; otherwise the best credit with which a skill named in a wish ("zelf
+        die storingen verhelpen") covers one of its essential skills."""
+        strengths = dict.fromkeys(self.wished_occupations(story) & targets, 1.0)
+        settings = self.model.settings
+        positive = story.positive_wishes
+        if not settings.wish_skills or not positive:
+            return strengths
+        # The extractor's own (boilerplate-calibrated) threshold: a wish steers only
+        # where it clearly names a skill; "wil monteur worden" names none.
+        answer = self.extractor.extract(
+            "\n".join(w.text for w in positive), lang, self.extractor.default_threshold(), 20
+        )
+        wanted = dict.fromkeys((skill.uri for skill in answer.skills), 1.0)
+        if not wanted:
+            return strengths
+        essentials = {
+            o: [n.skill for n in self.requirements.get(o, []) if n.relation == "essential"]
+            for o in targets
+        }
+        covers = self.model.cover(wanted, sorted({s for need in essentials.values() for s in need}))
+        for occupation, needs in essentials.items():
+            best = max((covers[s].credit for s in needs), default=0.0)
+            if best >= settings.covered_at:
+                strengths[occupation] = max(strengths.get(occupation, 0.0), best)
+        return strengths
+
     def _resolve(
         self, keys: Sequence[str], kind: ConceptKind, field: str | None = None
     ) -> list[str]:
@@ -311,7 +339,6 @@ class Matcher:
         started = time.perf_counter()
         story = Story.read(request.text)
         past = self._past_occupations(request, story)
-        wished = self.wished_occupations(story)
         evidence = self.profile(request, past)
         strengths = {skill: max(e.strength for e in items) for skill, items in evidence.items()}
         if isinstance(request.target, list):
@@ -321,7 +348,9 @@ class Matcher:
         else:
             targets = self.technical
         assessments = sorted(
-            self.model.assess_many(sorted(targets - set(past)), strengths, wished),
+            self.model.assess_many(
+                sorted(targets - set(past)), strengths, self.wishes(story, targets, request.lang)
+            ),
             key=lambda a: (-a.score, a.occupation),
         )[: request.limit]
         results = []

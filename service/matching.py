@@ -36,6 +36,7 @@ class MatchSettings:
     # short route (a 400-hour course for one skill); the long route (mbo) covers it.
     max_hours_per_skill: float = 80.0
     wish_bonus: float = 0.1  # added to the score of an occupation the person wishes for
+    wish_skills: bool = True  # a wish's skills ("zelf storingen verhelpen") steer too
 
 
 @dataclass(frozen=True)
@@ -175,24 +176,27 @@ class MatchModel:
         return result
 
     def assess_many(
-        self, occupations: Sequence[str], profile: Mapping[str, float], wished: set[str]
+        self,
+        occupations: Sequence[str],
+        profile: Mapping[str, float],
+        wishes: Mapping[str, float],
     ) -> list[Assessment]:
         """``assess`` for many occupations with one cover computation for all the skills
         they need (a full ESCO target set shares most of its skills)."""
         needed = sorted({n.skill for o in occupations for n in self.requirements.get(o, [])})
         covers = self.cover(profile, needed)
-        return [self.assess(o, profile, o in wished, covers) for o in occupations]
+        return [self.assess(o, profile, wishes.get(o, 0.0), covers) for o in occupations]
 
     def assess(
         self,
         occupation: str,
         profile: Mapping[str, float],
-        wished: bool = False,
+        wish: float = 0.0,
         covers: Mapping[str, Cover] | None = None,
     ) -> Assessment:
         """Weighted coverage of an occupation's essential and optional skills, plus the
-        wish bonus when the person said they want this occupation (``covers``: computed
-        already for this profile)."""
+        wish bonus times how clearly the person wished for this occupation (``wish``,
+        0–1; ``covers``: computed already for this profile)."""
         needs = self.requirements.get(occupation, [])
         if covers is None:
             covers = self.cover(profile, [n.skill for n in needs])
@@ -215,11 +219,11 @@ class MatchModel:
         for kind in missing:
             missing[kind].sort(key=lambda item: (-item[1], item[0]))
         matched.sort(key=lambda c: (-c.credit, c.skill))
-        wish = self.settings.wish_bonus if wished else 0.0
+        bonus = round(self.settings.wish_bonus * wish, 6)
         return Assessment(
             occupation=occupation,
-            score=round(share * essential + (1 - share) * optional + wish, 6),
-            wish=wish,
+            score=round(share * essential + (1 - share) * optional + bonus, 6),
+            wish=bonus,
             essential_coverage=round(essential, 6),
             optional_coverage=round(optional, 6),
             matched=matched,

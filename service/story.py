@@ -10,7 +10,7 @@ werken") only stops being evidence.
 import re
 from dataclasses import dataclass
 
-from service.extraction import Span, split_clauses
+from service.extraction import Span, clauses_by_sentence
 
 WISH = re.compile(
     r"\b(wil|willen|zou graag|zou ik graag|lijkt me|droom|ambitie|wens|liefst|want to"
@@ -47,14 +47,22 @@ WISH_FILLER = frozenset(
     ]
 )
 MIN_WISH_WORD = 5
+# A clause about someone else ("mijn vader was cv-monteur") is not the person's
+# experience: it names no past occupation of theirs and gives no skills.
+SOMEONE_ELSE = re.compile(
+    r"\b(mijn|m'n) (vader|moeder|pa|ma|broer|zus|zoon|dochter|oom|tante|opa|oma|man|vrouw"
+    r"|partner|vriend|vriendin|buurman|buurvrouw|zwager|schoonvader)\b|\b(my) (father|mother"
+    r"|brother|sister|husband|wife|partner|friend)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class Story:
     """A story split into what the person did and what they wish for.
 
-    ``experience`` is the text with wish clauses blanked out (same length, so offsets
-    still point into the original)."""
+    ``experience`` is the text with wish clauses and clauses about someone else blanked
+    out (same length, so offsets still point into the original)."""
 
     experience: str
     wishes: list[Span]
@@ -64,10 +72,17 @@ class Story:
         """Split ``text`` at clauses; clauses with a wish word are wishes."""
         if not text:
             return cls("", [])
-        wishes = [c for c in split_clauses(text) if WISH.search(c.text)]
+        wishes: list[Span] = []
+        others: list[Span] = []
+        for clauses in clauses_by_sentence(text):
+            for clause in clauses:
+                if WISH.search(clause.text):
+                    wishes.append(clause)
+                elif SOMEONE_ELSE.search(clause.text):
+                    others.append(clause)
         chars = list(text)
-        for wish in wishes:
-            chars[wish.start : wish.end] = " " * (wish.end - wish.start)
+        for clause in wishes + others:
+            chars[clause.start : clause.end] = " " * (clause.end - clause.start)
         return cls("".join(chars), wishes)
 
     @property

@@ -347,6 +347,27 @@ def test_story_wishes_are_not_experience(matcher: Any) -> None:
     assert not matcher.wished_occupations(Story.read("Ik wil iets technisch doen."))
 
 
+def test_someone_elses_job_is_not_the_persons(matcher: Any) -> None:
+    from service.story import Story
+
+    text = "Ik werk in de schoonmaak, maar mijn vader was cv-monteur. Ik soldeer graag."
+    story = Story.read(text)
+    assert "cv-monteur" not in story.experience and "schoonmaak" in story.experience
+    assert len(story.experience) == len(text)
+
+
+def test_skills_named_in_a_wish_steer_towards_occupations_needing_them(matcher: Any) -> None:
+    from service.story import Story
+
+    wishes = matcher.wishes(
+        Story.read("Ik wil later zelf cv-ketels onderhouden."), matcher.technical, "nl"
+    )
+    cv = "http://data.europa.eu/esco/occupation/7259dc48-004a-4ceb-aa4e-5bbd548c2397"
+    assert wishes[cv] == max(wishes.values()) and 0.5 <= wishes[cv] <= 1.0
+    assert "urn:overstap:occupation:bedrijfswagenmonteur" not in wishes
+    assert matcher.wishes(Story.read("Ik wil meer verdienen."), matcher.technical, "nl") == {}
+
+
 STORY = (
     "Ik heb twaalf jaar als vrachtwagenchauffeur gewerkt, deed zelf kleine reparaties aan "
     "de truck en wil monteur worden"

@@ -140,7 +140,7 @@ def test_related_occupation_ranks_above_unrelated(model: MatchModel) -> None:
 def test_assess_many_equals_one_by_one(model: MatchModel) -> None:
     person = {"pipes-gas-water": 0.7, "read-drawings": 1.0, "teamwork": 0.5}
     occupations = sorted(REQUIREMENTS)
-    together = model.assess_many(occupations, person, {"welder"})
-    alone = [model.assess(o, person, o == "welder") for o in occupations]
+    together = model.assess_many(occupations, person, {"welder": 1.0})
+    alone = [model.assess(o, person, 1.0 if o == "welder" else 0.0) for o in occupations]
     assert together == alone
     assert [a.wish for a in together] == [0.1 if o == "welder" else 0.0 for o in occupations]
