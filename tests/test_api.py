@@ -544,3 +544,20 @@ def test_match_logs_counts_not_the_person(
     assert "3 results" in logged and response.json()["snapshot"] in logged
     for personal in ("Zeezicht", "Harderwijk", "hekwerk", "kok"):
         assert personal not in logged
+
+
+def test_a_related_skill_covers_a_required_one_semantically(client: TestClient) -> None:
+    """The issue's example: a person's "gas- en waterleidingen aanleggen" counts for a
+    required "leidingen monteren" (a different concept) through their similarity."""
+    body = {
+        "skills": ["urn:overstap:skill:gas-en-waterleidingen-aanleggen"],
+        "target": ["urn:overstap:occupation:hulpmonteur-installatietechniek"],
+    }
+    match = client.post("/v1/match", json=body).json()["matches"][0]
+    covered = {s["id"]: s for s in match["matched_skills"]}
+    pipes = covered["leidingen-monteren"]
+    assert pipes["via"]["id"] == "gas-en-waterleidingen-aanleggen"
+    assert 0.85 < pipes["similarity"] < 1.0 and 0.5 <= pipes["credit"] < 1.0
+    assert [e["source"] for e in pipes["evidence"]] == ["skill"]
+    missing = {s["id"] for s in match["missing_skills"]["essential"]}
+    assert "leidingen-monteren" not in missing and missing
