@@ -443,12 +443,13 @@ class Matcher:
 
     def _why_short(self, assessment: Assessment, route: Route, labels: dict[str, str]) -> str:
         name, _, _ = display_label(labels, "nl")
-        have = len(assessment.matched)
+        needs = self.requirements.get(assessment.occupation, [])
+        essential = sum(1 for need in needs if need.relation == "essential")
         missing = len(assessment.missing_essential)
         percent = round(100 * assessment.essential_coverage)
         sentence = (
-            f"Voor {name or short_id_of(assessment.occupation)} heeft u al {have} van de "
-            f"benodigde vaardigheden ({percent}% van wat essentieel is)"
+            f"Voor {name or short_id_of(assessment.occupation)} heeft u al {essential - missing} "
+            f"van de {essential} essentiële vaardigheden (gewogen {percent}%)"
         )
         if missing == 0:
             return sentence + "; er ontbreekt niets essentieels."

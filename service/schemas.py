@@ -547,7 +547,10 @@ class Match(BaseModel):
     )
     why: str = Field(
         description="A sentence an advisor can read to the client.",
-        examples=["Voor bedrijfswagenmonteur heeft u al 6 van de benodigde vaardigheden …"],
+        examples=[
+            "Voor bedrijfswagenmonteur heeft u al 6 van de 17 essentiële vaardigheden "
+            "(gewogen 31%) …"
+        ],
     )
 
 
