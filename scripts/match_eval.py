@@ -33,11 +33,11 @@ def load_cases(path: Path) -> list[dict[str, Any]]:
 
 def evaluate_splits(matcher: Matcher, cases: list[dict[str, Any]]) -> dict[str, Any]:
     """``evaluate`` per split (dev: for tuning; test: for reporting) and over all cases."""
-    splits = sorted({str(case.get("split", "all")) for case in cases})
     report = {"all": evaluate(matcher, cases)}
-    if splits != ["all"]:
-        for split in splits:
-            report[split] = evaluate(matcher, [c for c in cases if c.get("split") == split])
+    splits = sorted({str(c["split"]) for c in cases if c.get("split") is not None} - {"all"})
+    for split in splits:
+        chosen = [c for c in cases if c.get("split") is not None and str(c["split"]) == split]
+        report[split] = evaluate(matcher, chosen)
     return report
 
 

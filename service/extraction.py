@@ -23,7 +23,11 @@ from service.schemas import Evidence, ExtractAnswer, ExtractedSkill
 
 # Sentence ends, line breaks and bullets; then clause boundaries inside a sentence.
 _SENTENCE = re.compile(r"[^.!?;\n•·*]+[.!?;]?", re.UNICODE)
-_CLAUSE = re.compile(r",\s+|\s+(?:en|and|of|or|maar|but|zoals|such as)\s+|\s+[-–]\s+", re.I)
+# Possessive runs that start after a non-space: linear in long whitespace runs (a story
+# with blanked wish clauses has them), where plain ``\s+`` backtracks quadratically.
+_CLAUSE = re.compile(
+    r",\s++|(?<!\s)\s++(?:en|and|of|or|maar|but|zoals|such as)\s++|(?<!\s)\s++[-–]\s++", re.I
+)
 MIN_CHARS = 4
 MIN_CLAUSE_WORDS = 2  # one-word clauses ("laadde") match noise, not skills
 PER_SPAN = 5  # skills considered per piece of text

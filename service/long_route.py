@@ -50,7 +50,7 @@ class LongRoute:
     ``qualifications`` is empty when the confidence is ``laag``: a weak guess is not
     advice."""
 
-    confidence: str  # hoog | middel | laag | geen (no qualifications loaded)
+    confidence: str  # hoog | middel | laag | geen (no qualifications or labels to link)
     similarity: float
     margin: float
     qualifications: list[LinkedQualification]
@@ -122,7 +122,9 @@ class QualificationLinker:
         )
         best_score, best = ranked[0]
         dossier = self._dossier.get(best, best)
-        other = next((s for s, q in ranked if self._dossier.get(q, q) != dossier), 0.0)
+        other = next((s for s, q in ranked if self._dossier.get(q, q) != dossier), None)
+        if other is None:  # one dossier loaded: nothing to be sure against
+            return LongRoute("laag", round(best_score, 4), 0.0, [])
         margin = best_score - other
         if margin >= HIGH_MARGIN:
             confidence = "hoog"

@@ -106,9 +106,13 @@ class Matcher:
             self.requirements, self._skill_vectors(), trainings, settings or MatchSettings()
         )
         self.technical = self._technical_occupations()
-        self._occupation_phrases = self._phrases(store.labels_of(ConceptKind.OCCUPATION))
+        labels = store.labels_of(ConceptKind.OCCUPATION)
+        self._occupation_phrases = self._phrases(labels)
         self._longest_phrase = max((p.count(" ") + 1 for p in self._occupation_phrases), default=0)
-        self._label_words = self._words_of(self._occupation_phrases)
+        # Compound heads come from the Dutch names people use, not English or hidden ones.
+        self._label_words = self._words_of(
+            self._phrases([row for row in labels if row[1] == "nl" and row[2] != "hidden"])
+        )
         self.trainings = {t.uri: t for t in trainings}
         collections = catalog.snapshot.collections
         self.linker = QualificationLinker(
@@ -150,31 +154,36 @@ class Matcher:
     # -- profile ----------------------------------------------------------------------
 
     def profile(
-        self, request: MatchRequestData, past: PastOccupations | None = None
+        self,
+        request: MatchRequestData,
+        past: PastOccupations | None = None,
+        story: Story | None = None,
     ) -> dict[str, list[ProfileEvidence]]:
         """Skill → evidence, from every part of the request (``past``: the request's
         past occupations when the caller already resolved them)."""
         evidence: dict[str, list[ProfileEvidence]] = {}
-        story = Story.read(request.text)
+        if story is None:
+            story = Story.read(request.text)
 
         def add(skill: str, item: ProfileEvidence) -> None:
             evidence.setdefault(skill, []).append(item)
 
-        if request.text:
+        if text := request.text:
             # A story is not a vacancy: recall matters more than in extraction, and a weak
             # mention only gives partial credit (strength follows the margin).
-            # The experience: wish clauses blanked, so offsets still fit ``text`` and the
-            # sentence around a wish still counts without it.
+            # The experience: wish clauses blanked, so offsets still fit ``text``.
             answer = self.extractor.extract(
                 story.experience, request.lang, self.model.settings.story_threshold, 100
             )
             for skill in answer.skills:
                 for span in skill.evidence:
+                    if story.experience[span.start : span.end] != text[span.start : span.end]:
+                        continue  # a sentence around a blanked wish: its clauses count
                     add(
                         skill.uri,
                         ProfileEvidence(
                             "text",
-                            request.text[span.start : span.end],
+                            text[span.start : span.end],
                             min(1.0, 0.4 + span.margin * 6),
                             span.start,
                             span.end,
@@ -339,7 +348,7 @@ class Matcher:
         started = time.perf_counter()
         story = Story.read(request.text)
         past = self._past_occupations(request, story)
-        evidence = self.profile(request, past)
+        evidence = self.profile(request, past, story)
         strengths = {skill: max(e.strength for e in items) for skill, items in evidence.items()}
         if isinstance(request.target, list):
             targets = set(self._resolve(request.target, ConceptKind.OCCUPATION, "target"))
@@ -387,10 +396,15 @@ class Matcher:
         self, key: str, target: str, limit: int, max_hours: int | None
     ) -> tuple[str, list[MatchResult]]:
         """Occupations reachable from occupation ``key`` (id or URI): a match whose only
-        input is that occupation, so its essential skills are the (inferred) profile."""
+        input is that occupation, so its essential skills are the (inferred) profile.
+        An occupation without essential skills (some ESCO ones list optional skills
+        only) reaches nothing: every score would be 0."""
         view = self.catalog.store.concept(key, ConceptKind.OCCUPATION)
         if view is None:
             raise NotFoundError(ConceptKind.OCCUPATION.value, key)
+        needs = self.requirements.get(view.uri, [])
+        if not any(need.relation == "essential" for need in needs):
+            return view.uri, []
         request = MatchRequestData(
             occupations=[view.uri], target=target, limit=limit, max_training_hours=max_hours
         )

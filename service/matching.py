@@ -139,7 +139,10 @@ class MatchModel:
         """For each required skill, the best cover from the profile (skill → strength)."""
         result: dict[str, Cover] = {}
         known = [u for u in profile if u in self._row]
-        columns = {skill: i for i, skill in enumerate(s for s in required if s in self._row)}
+        columns: dict[str, int] = {}
+        for skill in required:
+            if skill in self._row and skill not in columns:
+                columns[skill] = len(columns)
         # Only the required columns: a profile against all of ESCO's 13,896 skills for
         # every target occupation would cost seconds per request.
         matrix = (

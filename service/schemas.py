@@ -375,7 +375,7 @@ class MatchRequest(BaseModel):
         examples=[["vca-basis"]],
         description="Held certificates (ids).",
     )
-    target: Literal["techniek", "all"] | list[str] = Field(
+    target: Literal["techniek", "all"] | Annotated[list[ShortText], Field(max_length=500)] = Field(
         default="techniek",
         examples=["techniek"],
         description="techniek (the default's techniek collection plus ESCO occupations in "
@@ -419,9 +419,14 @@ class MatchEvidence(BaseModel):
         examples=["kleine reparaties aan de truck"],
     )
     start: int | None = Field(
-        default=None, description="Offset into `text` (text only).", examples=[62]
+        default=None,
+        description="Offset into `text`: of the span (source text), or of where the story "
+        "names the past occupation (source occupation); null otherwise.",
+        examples=[62],
     )
-    end: int | None = Field(default=None, description="End offset (text only).", examples=[92])
+    end: int | None = Field(
+        default=None, description="End offset (exclusive), as `start`.", examples=[92]
+    )
     strength: float = Field(
         description="0–1: how strongly the person has the skill.", examples=[0.9]
     )

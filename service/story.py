@@ -42,17 +42,25 @@ WISH_FILLER = frozenset(
         "baan",
         "functie",
         "vakman",
+        "bedrijf",
+        "eigen",
+        "zaak",
         "would",
         "become",
     ]
 )
 MIN_WISH_WORD = 5
-# A clause about someone else ("mijn vader was cv-monteur") is not the person's
-# experience: it names no past occupation of theirs and gives no skills.
+FIRST_PERSON = re.compile(r"\b(ik|I)\b")
+# A clause whose subject is someone else ("mijn vader was cv-monteur", "hij werkte als
+# lasser") is not the person's experience; "met mijn zwager heb ik panelen gelegd" is.
+_OTHER = (
+    r"(?:(?:mijn|m'n) (?:vader|moeder|pa|ma|broer|zus|zoon|dochter|oom|tante|opa|oma|man"
+    r"|vrouw|partner|vriend|vriendin|buurman|buurvrouw|zwager|schoonvader)|hij|zij)"
+)
+_VERB = r"(?:was|is|werd|werkte|werkt|had|heeft|deed|doet)"
 SOMEONE_ELSE = re.compile(
-    r"\b(mijn|m'n) (vader|moeder|pa|ma|broer|zus|zoon|dochter|oom|tante|opa|oma|man|vrouw"
-    r"|partner|vriend|vriendin|buurman|buurvrouw|zwager|schoonvader)\b|\b(my) (father|mother"
-    r"|brother|sister|husband|wife|partner|friend)\b",
+    rf"\b{_OTHER} {_VERB}\b|\bmy (?:father|mother|brother|sister|husband|wife|partner|friend)"
+    r" (?:was|is|worked|works|had|has)\b|\b(?:he|she) (?:was|is|worked|works)\b",
     re.IGNORECASE,
 )
 
@@ -75,11 +83,19 @@ class Story:
         wishes: list[Span] = []
         others: list[Span] = []
         for clauses in clauses_by_sentence(text):
+            # A wish or a clause about someone else runs on through the sentence's
+            # following clauses until the person speaks again ("ik …"): in "Ik wil graag
+            # omscholen en automonteur worden" the wished job is in the second clause.
+            carried: list[Span] | None = None
             for clause in clauses:
                 if WISH.search(clause.text):
-                    wishes.append(clause)
+                    carried = wishes
                 elif SOMEONE_ELSE.search(clause.text):
-                    others.append(clause)
+                    carried = others
+                elif carried is not None and FIRST_PERSON.search(clause.text):
+                    carried = None
+                if carried is not None:
+                    carried.append(clause)
         chars = list(text)
         for clause in wishes + others:
             chars[clause.start : clause.end] = " " * (clause.end - clause.start)

@@ -347,13 +347,17 @@ def test_story_wishes_are_not_experience(matcher: Any) -> None:
     assert not matcher.wished_occupations(Story.read("Ik wil iets technisch doen."))
 
 
-def test_someone_elses_job_is_not_the_persons(matcher: Any) -> None:
+def test_a_wished_job_is_steered_to_not_taken_as_past(matcher: Any) -> None:
+    from service.matcher import MatchRequestData
     from service.story import Story
 
-    text = "Ik werk in de schoonmaak, maar mijn vader was cv-monteur. Ik soldeer graag."
-    story = Story.read(text)
-    assert "cv-monteur" not in story.experience and "schoonmaak" in story.experience
-    assert len(story.experience) == len(text)
+    automonteur = "http://data.europa.eu/esco/occupation/4ad4024e-d1d3-4dea-b6d1-2c7948111dce"
+    request = MatchRequestData(text="Ik was kok. Ik wil graag omscholen en automonteur worden.")
+    story = Story.read(request.text)
+    assert automonteur not in matcher._past_occupations(request, story)
+    assert automonteur in matcher.wished_occupations(story)
+    ranked = {r.assessment.occupation: r.assessment for r in matcher.match(request)}
+    assert automonteur in ranked and ranked[automonteur].wish > 0
 
 
 def test_skills_named_in_a_wish_steer_towards_occupations_needing_them(matcher: Any) -> None:
@@ -514,7 +518,7 @@ def test_match_vacancies_filter_by_province_and_postcode(client: TestClient, mat
 def test_side_entrant_cases_hold_on_the_default(matcher: Any) -> None:
     """The hand-written cases (tests/cases/side_entrants.yaml) as a regression guard.
 
-    Measured with these settings (README): all 43 cases top-1 0.558, top-5 0.860,
+    Measured with these settings (README): all 43 cases top-1 0.512, top-5 0.837,
     unwanted in top 3 0.093, routes 1.0. The floors leave room for one or two cases to
     flip on another CPU's float rounding, not for a real regression."""
     from scripts.match_eval import evaluate_splits, load_cases

@@ -144,3 +144,22 @@ def test_assess_many_equals_one_by_one(model: MatchModel) -> None:
     alone = [model.assess(o, person, 1.0 if o == "welder" else 0.0) for o in occupations]
     assert together == alone
     assert [a.wish for a in together] == [0.1 if o == "welder" else 0.0 for o in occupations]
+
+
+def test_cover_tolerates_repeated_required_skills(model: MatchModel) -> None:
+    covers = model.cover({"pipes-gas-water": 1.0}, ["pipes-mount", "pipes-mount", "weld"])
+    assert set(covers) == {"pipes-mount", "weld"}
+    assert covers["pipes-mount"].credit == pytest.approx(0.5, abs=1e-3)
+
+
+def test_evaluate_splits_keeps_the_all_report() -> None:
+    from scripts.match_eval import evaluate_splits
+
+    class NoMatches:
+        def match(self, request: object) -> list[object]:
+            return []
+
+    cases = [{"id": "a", "good_moves": ["x"]}, {"id": "b", "split": "dev", "good_moves": ["x"]}]
+    report = evaluate_splits(NoMatches(), cases)  # type: ignore[arg-type]
+    assert report["all"]["cases"] == 2 and report["dev"]["cases"] == 1
+    assert set(report) == {"all", "dev"}

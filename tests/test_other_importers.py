@@ -10,6 +10,7 @@ from ontology.errors import SourceError
 from ontology.importers.certificates import import_certificates
 from ontology.importers.competentnl import import_competentnl
 from ontology.importers.esco import EscoImporter
+from ontology.importers.links import UnknownSkills
 from ontology.importers.qualifications import import_qualifications
 from ontology.importers.vacancies import import_vacancies
 from ontology.store import Store
@@ -98,6 +99,34 @@ def test_bad_certificate_rows_are_located(
     if column:
         assert caught.value.column_name == column
     assert store_contents(esco_store) == before
+
+
+def test_certificates_over_another_ontology_skip_unknown_skills(
+    esco_store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "certificates.csv"
+    header = (FIXTURES / "certificates.csv").read_text(encoding="utf-8").splitlines()[0]
+    safety, nope = "http://data.europa.eu/esco/skill/sk-safety", "urn:overstap:skill:nope"
+    path.write_text(
+        f"{header}\nkept,Naam,,10,,,{safety}|{nope},\ndropped,Naam,,10,,,{nope},\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SourceError), esco_store.transaction() as conn:
+        import_certificates(OntologyWriter(conn), path, "1")  # error is the default
+    with esco_store.transaction() as conn:
+        report = import_certificates(
+            OntologyWriter(conn), path, "1", unknown_skills=UnknownSkills.SKIP
+        )
+    assert esco_store.stats().certificates == 1
+    assert esco_store.concept("dropped", ConceptKind.CERTIFICATE) is None
+    assert any("dropped" in note for note in report.notes)
+    assert any("skipped 2 references" in note for note in report.notes)
+    # A known concept of the wrong kind is still an error, not a silent drop.
+    occupation = "http://data.europa.eu/esco/occupation/occ-electrician"
+    path.write_text(f"{header}\nwrong,Naam,,10,,,{safety}|{occupation},\n", encoding="utf-8")
+    with pytest.raises(SourceError) as caught, esco_store.transaction() as conn:
+        import_certificates(OntologyWriter(conn), path, "1", unknown_skills=UnknownSkills.SKIP)
+    assert caught.value.column_name == "skills" and "not a skill" in str(caught.value)
 
 
 def test_vacancies_upsert_by_id(store: Store, tmp_path: Path) -> None:

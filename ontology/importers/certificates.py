@@ -54,7 +54,7 @@ def import_certificates(
         if not named:
             raise row.error("skills", "a certificate teaches at least one skill")
         if unknown_skills is UnknownSkills.SKIP:
-            kept = [uri for uri in named if known_concept(writer, uri, ConceptKind.SKILL)]
+            kept = [uri for uri in named if known_concept(writer, uri)]
             dropped += len(named) - len(kept)
             if not kept:
                 report.notes.append(f"skipped certificate {cert_id}: none of its skills is known")

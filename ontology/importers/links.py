@@ -32,7 +32,7 @@ class UnknownSkills(StrEnum):
     SKIP = "skip"
 
 
-def known_concept(writer: OntologyWriter, uri: str, kind: ConceptKind) -> bool:
-    """Whether ``uri`` names a concept of ``kind`` in the store (or this import)."""
-    found = writer.lookup(uri)
-    return found is not None and found[1] == kind
+def known_concept(writer: OntologyWriter, uri: str) -> bool:
+    """Whether ``uri`` names any concept in the store (or this import); a concept of
+    the wrong kind is known, so that ``require_concept`` still reports it."""
+    return writer.lookup(uri) is not None

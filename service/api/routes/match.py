@@ -35,16 +35,18 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such id (
     summary="Occupations reachable from an occupation (van werk naar werk)",
     response_model=TransitionAnswer,
     responses=NOT_FOUND,
-    description="Ranked by how much of each occupation's essential skills (weighted by "
-    "specificity, semantic similarity counting) this occupation's essential skills cover, "
-    "with the gap, the short and long training routes and vacancies for each.",
+    description="A match whose only input is this occupation's essential skills (marked "
+    "inferred): ranked by the same score as /v1/match, 0.8 · weighted essential coverage + "
+    "0.2 · optional (specificity-weighted, semantic similarity counting), with the gap, the "
+    "short and long training routes and vacancies for each. Empty for an occupation that "
+    "lists no essential skills.",
 )
 def transitions(
     matcher: MatcherDep,
     id: Annotated[
         str,
         Path(
-            description="Short id or URI of the occupation moved from.",
+            description="Short id (the URI's last segment) of the occupation moved from.",
             max_length=200,
             examples=["45037d43-a8f5-4f46-b332-b2935bc305f4"],
         ),
