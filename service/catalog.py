@@ -262,21 +262,18 @@ class Catalog:
                 domain=view.domain,
                 leerweg=view.leerweg,
                 description=_pick(texts.get(view.uri, {}), lang),
-                skills=[
-                    ConceptRef(
-                        uri=skill,
-                        id=short_id_of(skill),
-                        kind="skill",
-                        **_display_fields(labels, skill, lang),
-                    )
-                    for skill in view.skills
-                ],
+                skills=[concept_ref(labels, skill, "skill", lang) for skill in view.skills],
             )
             for view in views
         ]
         return TrainingList(
             taxonomy_versions=self.taxonomy_versions, snapshot=self.snapshot.id, results=results
         )
+
+
+def concept_ref(labels: dict[str, dict[str, str]], uri: str, kind: str, lang: str) -> ConceptRef:
+    """A reference to ``uri`` labelled from ``labels`` (preferred labels by language)."""
+    return ConceptRef(uri=uri, id=short_id_of(uri), kind=kind, **_display_fields(labels, uri, lang))
 
 
 def _display_fields(labels: dict[str, dict[str, str]], uri: str, lang: str) -> dict[str, Any]:

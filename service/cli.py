@@ -45,8 +45,10 @@ EXIT_BAD_INPUT = 2
 
 
 @contextmanager
-def _failing_cleanly() -> Iterator[None]:
-    """Turn located input errors into one readable line and exit code 2."""
+def _failing_cleanly(*expected: type[Exception]) -> Iterator[None]:
+    """Turn located input errors, and the ``expected`` errors of a command (a bad
+    embedder name, a missing benchmark file), into one readable line and exit code 2."""
+    handled: tuple[type[Exception], ...] = (StoreError, *expected)
     try:
         yield
     except SourceError as exc:
@@ -55,7 +57,7 @@ def _failing_cleanly() -> Iterator[None]:
         )
         err.print("nothing was imported; the store is unchanged", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except StoreError as exc:
+    except handled as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
@@ -215,14 +217,10 @@ def reindex() -> None:
     from service.runtime import build_snapshot, open_embedder
 
     settings = get_settings()
-    with _failing_cleanly():
+    with _failing_cleanly(EmbedderError):
         store = _open_store()
         try:
-            try:
-                embedder = open_embedder(settings)
-            except EmbedderError as exc:
-                err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-                raise typer.Exit(EXIT_BAD_INPUT) from None
+            embedder = open_embedder(settings)
             with RichProgress(err) as progress:
                 stats = build_snapshot(settings, store, embedder, progress.stage, progress.advance)
         finally:
@@ -276,11 +274,8 @@ def evaluate_melo(
     from service.runtime import open_embedder
 
     settings = get_settings()
-    try:
+    with _failing_cleanly(MeloError):
         melo = load_dataset(data, dataset)
-    except MeloError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
     weight = (
         1.0
         if lexical_only
@@ -327,15 +322,11 @@ def evaluate_skills(
     from service.runtime import open_catalog
 
     settings = get_settings()
-    with _failing_cleanly():
+    with _failing_cleanly(SkillEvalError):
         store = _open_store()
         try:
             catalog = open_catalog(settings, store)
-            try:
-                result = evaluate(catalog, data, split)
-            except SkillEvalError as exc:
-                err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-                raise typer.Exit(EXIT_BAD_INPUT) from None
+            result = evaluate(catalog, data, split)
         finally:
             store.close()
     print(json.dumps(result, indent=2))
@@ -354,14 +345,10 @@ def evaluate_match(
     from service.runtime import open_catalog
 
     settings = get_settings()
-    with _failing_cleanly():
+    with _failing_cleanly(CaseError):
         store = _open_store()
         try:
-            try:
-                loaded = load_cases(cases)
-            except CaseError as exc:
-                err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-                raise typer.Exit(EXIT_BAD_INPUT) from None
+            loaded = load_cases(cases)
             catalog = open_catalog(settings, store)
             result = evaluate_splits(Matcher(catalog, SkillExtractor(catalog)), loaded)
         finally:

@@ -73,6 +73,12 @@ class QualificationLinker:
         self._qualifications = qualifications
         self._dossier = {v.uri: v.dossier_crebo or v.uri for v in views}
         self._cache: dict[str, LongRoute] = {}
+        # Once, not per linked occupation: the qualification vectors as float64 columns.
+        self._targets: NDArray[np.float64] = (
+            np.asarray(qualifications.vectors, dtype=np.float64).T
+            if qualifications is not None
+            else np.zeros((0, 0))
+        )
         self._rows: dict[str, list[int]] = {}
         self._fallback_rows: dict[str, list[int]] = {}
         if occupations is not None:
@@ -103,10 +109,7 @@ class QualificationLinker:
         rows = self._rows.get(occupation) or self._fallback_rows.get(occupation)
         if occupations is None or qualifications is None or not rows or not self._columns:
             return None
-        dense = (
-            np.asarray(occupations.vectors[rows], dtype=np.float64)
-            @ np.asarray(qualifications.vectors, dtype=np.float64).T
-        )
+        dense = np.asarray(occupations.vectors[rows], dtype=np.float64) @ self._targets
         texts = [occupations.records[row].text for row in rows]
         lexical = np.asarray(qualifications.lexical.scores(texts).toarray(), dtype=np.float64)
         fused = ((1 - LEXICAL_WEIGHT) * dense + LEXICAL_WEIGHT * lexical).max(axis=0)

@@ -1,10 +1,9 @@
 """Match results as HTTP answers: labels fetched in one query, every number rounded
 for display."""
 
-from models.domain import short_id_of
 from models.vocabulary import ConceptKind
 from ontology import queries
-from service.catalog import display_label
+from service.catalog import concept_ref
 from service.long_route import LongRoute
 from service.matcher import Matcher, MatchResult
 from service.schemas import (
@@ -29,20 +28,11 @@ def to_transition_answer(
 ) -> TransitionAnswer:
     """The HTTP answer for transitions from occupation ``source``."""
     answer = to_answer(matcher, results, lang)
-    label, language, fallback = display_label(
-        queries.preferred_labels(matcher.catalog.store, [source]).get(source, {}), lang
-    )
+    labels = queries.preferred_labels(matcher.catalog.store, [source])
     return TransitionAnswer(
         taxonomy_versions=answer.taxonomy_versions,
         snapshot=answer.snapshot,
-        occupation=ConceptRef(
-            uri=source,
-            id=short_id_of(source),
-            kind=ConceptKind.OCCUPATION.value,
-            label=label,
-            label_language=language,
-            label_fallback=fallback,
-        ),
+        occupation=concept_ref(labels, source, ConceptKind.OCCUPATION.value, lang),
         transitions=answer.matches,
     )
 
@@ -64,15 +54,7 @@ def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchA
     labels = queries.preferred_labels(matcher.catalog.store, sorted(uris))
 
     def ref(uri: str, kind: str) -> ConceptRef:
-        text, language, fallback = display_label(labels.get(uri, {}), lang)
-        return ConceptRef(
-            uri=uri,
-            id=short_id_of(uri),
-            kind=kind,
-            label=text,
-            label_language=language,
-            label_fallback=fallback,
-        )
+        return concept_ref(labels, uri, kind, lang)
 
     def evidence_of(result: MatchResult, skill: str | None) -> list[MatchEvidence]:
         return [

@@ -122,18 +122,13 @@ class MatchModel:
         low = self.settings.min_specificity
         return {skill: low + (1 - low) * value / top for skill, value in raw.items()}
 
-    def credit(self, similarity: float) -> float:
-        """Credit for a similarity: 0 below the floor, 1 from ``similarity_full``."""
+    def credit(self, similarity: NDArray[np.float32]) -> NDArray[np.float64]:
+        """Credit for similarities: 0 below the floor, 1 from ``similarity_full``."""
         s = self.settings
-        return float(
-            min(
-                1.0,
-                max(
-                    0.0,
-                    (similarity - s.similarity_floor) / (s.similarity_full - s.similarity_floor),
-                ),
-            )
+        scaled = (similarity.astype(np.float64) - s.similarity_floor) / (
+            s.similarity_full - s.similarity_floor
         )
+        return np.clip(scaled, 0.0, 1.0)
 
     def cover(self, profile: Mapping[str, float], required: Sequence[str]) -> dict[str, Cover]:
         """For each required skill, the best cover from the profile (skill → strength)."""
@@ -151,14 +146,8 @@ class MatchModel:
             if known and columns
             else np.zeros((len(known), len(columns)), dtype=np.float32)
         )
-        s = self.settings
         strengths = np.asarray([profile[u] for u in known], dtype=np.float64)[:, None]
-        credits = strengths * np.clip(
-            (matrix.astype(np.float64) - s.similarity_floor)
-            / (s.similarity_full - s.similarity_floor),
-            0.0,
-            1.0,
-        )
+        credits = strengths * self.credit(matrix)
         best_rows = (
             np.argmax(credits, axis=0)  # first of equals: profile order
             if known

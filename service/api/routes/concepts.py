@@ -1,32 +1,15 @@
 """Detail views: occupations, skills, certificates, qualifications."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from models.vocabulary import ConceptKind
 from service.api.deps import CatalogDep
+from service.api.params import NOT_FOUND, ConceptId, Lang
 from service.schemas import ConceptDetail, TrainingList, TrainingOut
 
 router = APIRouter(prefix="/v1", tags=["concepts"])
-Lang = Annotated[
-    str,
-    Query(
-        min_length=2,
-        max_length=8,
-        examples=["nl"],
-        description="Language of display labels and descriptions.",
-    ),
-]
-ConceptId = Annotated[
-    str,
-    Path(
-        description="Short id (the URI's last segment).",
-        max_length=120,
-        examples=["4910419f-b4af-4f59-b544-9dbebc8a74f0"],
-    ),
-]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such id (problem+json)."}}
 
 
 @router.get(

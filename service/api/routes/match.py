@@ -1,10 +1,11 @@
 """The side-entrant match."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from service.api.deps import MatcherDep
+from service.api.params import NOT_FOUND, ConceptId, Lang, Limit
 from service.match_answer import to_answer, to_transition_answer
 from service.matcher import MatchRequestData
 from service.schemas import MatchAnswer, MatchRequest, TransitionAnswer
@@ -27,9 +28,6 @@ def match(matcher: MatcherDep, request: MatchRequest) -> MatchAnswer:
     return to_answer(matcher, matcher.match(data), request.lang)
 
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such id (problem+json)."}}
-
-
 @router.get(
     "/occupations/{id}/transitions",
     summary="Occupations reachable from an occupation (van werk naar werk)",
@@ -43,14 +41,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such id (
 )
 def transitions(
     matcher: MatcherDep,
-    id: Annotated[
-        str,
-        Path(
-            description="Short id (the URI's last segment) of the occupation moved from.",
-            max_length=200,
-            examples=["45037d43-a8f5-4f46-b332-b2935bc305f4"],
-        ),
-    ],
+    id: ConceptId,
     target: Annotated[
         Literal["techniek", "all"],
         Query(
@@ -58,14 +49,12 @@ def transitions(
             examples=["techniek"],
         ),
     ] = "techniek",
-    limit: Annotated[int, Query(ge=1, le=100, description="How many (1–100).", examples=[10])] = 10,
+    limit: Limit = 10,
     max_training_hours: Annotated[
         int | None,
         Query(ge=1, le=10_000, description="Budget for each short route.", examples=[200]),
     ] = None,
-    lang: Annotated[
-        str, Query(min_length=2, max_length=8, description="Label language.", examples=["nl"])
-    ] = "nl",
+    lang: Lang = "nl",
 ) -> TransitionAnswer:
     """Transitions from one occupation."""
     uri, results = matcher.transitions(id, target, limit, max_training_hours)

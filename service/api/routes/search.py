@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from models.vocabulary import ConceptKind
 from service.api.deps import CatalogDep, ExtractorDep
+from service.api.params import Lang, Limit
 from service.schemas import (
     MAX_QUERY,
     ExtractAnswer,
@@ -26,17 +27,6 @@ QueryText = Annotated[
         examples=["elektricien"],
     ),
 ]
-Lang = Annotated[
-    str,
-    Query(
-        min_length=2,
-        max_length=8,
-        description="Language of the display labels; falls "
-        "back to another language (and says so) when a concept has none.",
-        examples=["nl"],
-    ),
-]
-Limit = Annotated[int, Query(ge=1, le=100, description="How many results (1–100).", examples=[10])]
 
 
 @router.get(
