@@ -47,6 +47,7 @@ __all__ = [
     "BundledModelError",
     "bundled_source_path",
     "materialise_bundled",
+    "source_sha256_of",
     "verify_against_engine",
 ]
 
@@ -742,7 +743,9 @@ def _is_verified(folder: Path, version: str | None) -> bool:
     return bool(ok)
 
 
-def _marker_sha(folder: Path) -> str | None:
+def source_sha256_of(folder: Path) -> str | None:
+    """The sha256 of the 4-bit file a materialised folder was converted from (its
+    identity across machines: the folder's other files are derived from it)."""
     marker = _read_marker(folder)
     sha = marker.get("source_sha256") if marker is not None else None
     return sha if isinstance(sha, str) else None
@@ -779,7 +782,7 @@ def _install(tmp: Path, final: Path, version: str, sha256: str) -> None:
         os.replace(tmp, final)
         return
     except OSError:
-        if _is_verified(final, version) and _marker_sha(final) == sha256:
+        if _is_verified(final, version) and source_sha256_of(final) == sha256:
             # another process converted the same file first
             shutil.rmtree(tmp, ignore_errors=True)
             return
@@ -826,7 +829,7 @@ def materialise_bundled(
         raise
     final = models_dir / f"{BUNDLED_MODEL_PREFIX}{version}"
     if _is_verified(final, version) and (
-        source is None or _marker_sha(final) == _sha256_file(Path(source))
+        source is None or source_sha256_of(final) == _sha256_file(Path(source))
     ):
         return final
 

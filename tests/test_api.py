@@ -99,6 +99,17 @@ def test_normalize_batch_keeps_order(client: TestClient) -> None:
     assert "chauffeur" in results[1]["occupations"][0]["label"]
 
 
+def test_vacancy_words_do_not_move_the_link(client: TestClient) -> None:
+    plain, noisy = (
+        "servicemonteur warmtepompen",
+        "Senior servicemonteur warmtepompen (m/v/x) 32-40 uur",
+    )
+    response = client.post("/v1/job-titles/normalize", json={"titles": [plain, noisy], "limit": 3})
+    results = response.json()["results"]
+    assert results[1]["title"] == noisy  # answered under the title as sent
+    assert results[0]["occupations"] == results[1]["occupations"]
+
+
 def test_occupation_detail(client: TestClient) -> None:
     top = get(client, "/v1/occupations/search", q="elektromonteur", limit=1)["results"][0]
     detail = get(client, f"/v1/occupations/{top['id']}")

@@ -1,0 +1,173 @@
+"""Contrastive fine-tuning of the embedding model on the ontology's own label pairs.
+
+Why a plain PyTorch loop rather than ``SentenceTransformer.fit``: the trainer behind
+``fit`` needs the ``datasets`` package and its own batching, while overstap needs a
+batcher that keeps one concept per batch and puts ISCO siblings together (see
+``training_pairs.batches``) and a loop whose every random draw is seeded. The loss is
+the symmetric form of sentence-transformers' MultipleNegativesRankingLoss: every other
+positive in the batch is a negative for an anchor, and the other way round.
+
+The word-embedding matrix (250k tokens × 384, four fifths of e5-small's weights) stays
+frozen: the labels' vocabulary is already in it, training it would mostly move rare
+tokens, and freezing it makes each step over twice as fast on a CPU (measured: 1.3 s
+against 3.0 s per batch of 32 on two cores).
+
+A finished model is written to a temporary sibling folder and renamed into place with
+its manifest written last (``tuned_model.write_manifest``), so a killed run never
+leaves a folder that a later load would accept.
+"""
+
+import os
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from indexes.training_pairs import TrainingPair, batches
+
+E5_QUERY = "query: "
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimiser and batching settings (all pinned in the model's manifest)."""
+
+    seed: int = 13
+    epochs: int = 1
+    batch_size: int = 64
+    sibling_run: int = 8
+    learning_rate: float = 5e-5
+    warmup_share: float = 0.1
+    weight_decay: float = 0.01
+    scale: float = 20.0
+    max_seq_length: int = 32
+    freeze_word_embeddings: bool = True
+    max_steps: int | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """For the model manifest."""
+        return asdict(self)
+
+
+@dataclass
+class TrainStats:
+    """What a run did."""
+
+    steps: int
+    pairs: int
+    seconds: float
+    first_loss: float
+    last_loss: float
+
+
+StepCallback = Callable[[int, int, float], None]
+
+
+def _learning_rate(step: int, total: int, config: TrainConfig) -> float:
+    """Linear warm-up, then linear decay to zero (the usual BERT schedule)."""
+    warmup = max(int(total * config.warmup_share), 1)
+    if step < warmup:
+        return config.learning_rate * (step + 1) / warmup
+    return config.learning_rate * max(total - step, 0) / max(total - warmup, 1)
+
+
+def plan_batches(pairs: list[TrainingPair], config: TrainConfig) -> list[list[TrainingPair]]:
+    """Every epoch's batches in order, each epoch shuffled with its own seed."""
+    planned: list[list[TrainingPair]] = []
+    for epoch in range(config.epochs):
+        planned += batches(pairs, config.batch_size, config.sibling_run, config.seed + epoch)
+    if config.max_steps is not None:
+        planned = planned[: config.max_steps]
+    return planned
+
+
+def fine_tune(
+    base_folder: Path,
+    pairs: list[TrainingPair],
+    config: TrainConfig,
+    output: Path,
+    on_step: StepCallback | None = None,
+) -> TrainStats:
+    """Train a copy of the model in ``base_folder`` and save it into the empty folder
+    ``output`` (the caller installs it). Raises ValueError on an empty pair list."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    planned = plan_batches(pairs, config)
+    if not planned:
+        raise ValueError("no training batches: the store yields too few label pairs")
+    random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    model = SentenceTransformer(str(base_folder), device="cpu", local_files_only=True)
+    serving_length = model.max_seq_length
+    model.max_seq_length = config.max_seq_length
+    if config.freeze_word_embeddings:
+        for name, parameter in model.named_parameters():
+            if "word_embeddings" in name:
+                parameter.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(
+        trainable, lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+
+    def embed(texts: list[str]) -> "torch.Tensor":
+        features = model.preprocess([E5_QUERY + text for text in texts])
+        vectors = model(features)["sentence_embedding"]
+        return torch.nn.functional.normalize(vectors, dim=-1)
+
+    model.train()
+    started = time.perf_counter()
+    losses: list[float] = []
+    total = len(planned)
+    for step, batch in enumerate(planned):
+        for group in optimiser.param_groups:
+            group["lr"] = _learning_rate(step, total, config)
+        anchors = embed([pair.anchor for pair in batch])
+        positives = embed([pair.positive for pair in batch])
+        logits = anchors @ positives.T * config.scale
+        target = torch.arange(len(batch))
+        loss = (
+            torch.nn.functional.cross_entropy(logits, target)
+            + torch.nn.functional.cross_entropy(logits.T, target)
+        ) / 2
+        optimiser.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimiser.step()
+        losses.append(float(loss.item()))
+        if on_step:
+            on_step(step + 1, total, losses[-1])
+    model.eval()
+    model.max_seq_length = serving_length
+    model.save(str(output))
+    window = max(len(losses) // 10, 1)
+    return TrainStats(
+        steps=total,
+        pairs=sum(len(batch) for batch in planned),
+        seconds=time.perf_counter() - started,
+        first_loss=sum(losses[:window]) / window,
+        last_loss=sum(losses[-window:]) / window,
+    )
+
+
+def build_folder(models_dir: Path, name: str) -> Path:
+    """A fresh temporary folder beside the final one (same file system: atomic rename)."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=models_dir, prefix=f".{name}.tmp-"))
+
+
+def install_folder(temporary: Path, final: Path) -> None:
+    """Move a finished folder into place, replacing an older build of the same name."""
+    if final.exists():
+        trash = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old-"))
+        os.replace(final, trash / "old")
+        os.replace(temporary, final)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(temporary, final)
