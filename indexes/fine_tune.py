@@ -12,6 +12,10 @@ frozen: the labels' vocabulary is already in it, training it would mostly move r
 tokens, and freezing it makes each step over twice as fast on a CPU (measured: 1.3 s
 against 3.0 s per batch of 32 on two cores).
 
+Matrix products run in bfloat16 under autocast where the CPU has native bf16 units
+(the weights, the optimiser state and the loss stay float32): measured 1.4 s against
+2.5–3.1 s per batch of 64 on the project's two-core EPYC.
+
 A finished model is written to a temporary sibling folder and renamed into place with
 its manifest written last (``tuned_model.write_manifest``), so a killed run never
 leaves a folder that a later load would accept.
@@ -37,7 +41,7 @@ class TrainConfig:
     """Optimiser and batching settings (all pinned in the model's manifest)."""
 
     seed: int = 13
-    epochs: int = 1
+    epochs: int = 2
     batch_size: int = 64
     sibling_run: int = 8
     learning_rate: float = 5e-5
@@ -46,6 +50,7 @@ class TrainConfig:
     scale: float = 20.0
     max_seq_length: int = 32
     freeze_word_embeddings: bool = True
+    bf16: bool = True
     max_steps: int | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -73,6 +78,16 @@ def _learning_rate(step: int, total: int, config: TrainConfig) -> float:
     if step < warmup:
         return config.learning_rate * (step + 1) / warmup
     return config.learning_rate * max(total - step, 0) / max(total - warmup, 1)
+
+
+def cpu_has_bf16() -> bool:
+    """Whether the CPU multiplies bfloat16 natively (AVX512-BF16 or AMX); elsewhere
+    autocast would emulate it and be slower than float32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def plan_batches(pairs: list[TrainingPair], config: TrainConfig) -> list[list[TrainingPair]]:
@@ -122,6 +137,7 @@ def fine_tune(
         vectors = model(features)["sentence_embedding"]
         return torch.nn.functional.normalize(vectors, dim=-1)
 
+    low_precision = config.bf16 and cpu_has_bf16()
     model.train()
     started = time.perf_counter()
     losses: list[float] = []
@@ -129,9 +145,10 @@ def fine_tune(
     for step, batch in enumerate(planned):
         for group in optimiser.param_groups:
             group["lr"] = _learning_rate(step, total, config)
-        anchors = embed([pair.anchor for pair in batch])
-        positives = embed([pair.positive for pair in batch])
-        logits = anchors @ positives.T * config.scale
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=low_precision):
+            anchors = embed([pair.anchor for pair in batch])
+            positives = embed([pair.positive for pair in batch])
+        logits = anchors.float() @ positives.float().T * config.scale
         target = torch.arange(len(batch))
         loss = (
             torch.nn.functional.cross_entropy(logits, target)

@@ -41,6 +41,7 @@ class PairRecipe:
     occupation_alt_nl: int = 6
     occupation_nl_en: int = 3
     occupation_alt_en: int = 2
+    nl_en_any_english: bool = False
     skill_alt_en: int = 1
     skill_nl_en: int = 1
     max_skill_pairs: int = 6_000
@@ -97,9 +98,13 @@ def _occupation_pairs(
         for text in _take(rng, nl_other, recipe.occupation_alt_nl):
             add(text, nl_pref, "occupation_alt_nl")
     if nl_pref and en_pref:
-        dutch = [nl_pref, *_take(rng, nl_other, max(recipe.occupation_nl_en - 1, 0))]
-        for text in dutch[: recipe.occupation_nl_en]:
-            add(text, en_pref, "occupation_nl_en")
+        count = recipe.occupation_nl_en
+        dutch = [nl_pref, *_take(rng, nl_other, max(count - 1, 0))][:count]
+        english = [en_pref]
+        if recipe.nl_en_any_english:
+            english += _take(rng, en_other, max(count - 1, 0))
+        for i, text in enumerate(dutch):
+            add(text, english[i % len(english)], "occupation_nl_en")
     if en_pref:
         for text in _take(rng, en_other, recipe.occupation_alt_en):
             add(text, en_pref, "occupation_alt_en")

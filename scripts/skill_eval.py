@@ -20,7 +20,7 @@ from service.extraction import SkillExtractor
 
 SETS = ("tech", "house")
 NOT_A_LABEL = {"LABEL NOT PRESENT", "UNDERSPECIFIED"}
-THRESHOLDS = (0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10)
+THRESHOLDS = (0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20)
 
 
 class SkillEvalError(Exception):

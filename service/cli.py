@@ -248,6 +248,16 @@ def train(
     batch_size: Annotated[int, typer.Option(min=2)] = TrainConfig.batch_size,
     learning_rate: Annotated[float, typer.Option(min=0.0)] = TrainConfig.learning_rate,
     seed: Annotated[int, typer.Option()] = TrainConfig.seed,
+    bf16: Annotated[
+        bool, typer.Option(help="bfloat16 matrix products where the CPU has bf16 units.")
+    ] = TrainConfig.bf16,
+    nl_en_any_english: Annotated[
+        bool,
+        typer.Option(
+            help="Pair Dutch occupation labels with any English label of the concept, not "
+            "only the preferred one."
+        ),
+    ] = PairRecipe.nl_en_any_english,
     max_steps: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many batches (smoke runs).")
     ] = None,
@@ -265,12 +275,13 @@ def train(
     from service.runtime import bundled_base_folder
 
     settings = get_settings()
-    recipe = PairRecipe(max_pairs=max_pairs)
+    recipe = PairRecipe(max_pairs=max_pairs, nl_en_any_english=nl_en_any_english)
     config = TrainConfig(
         seed=seed,
         epochs=epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
+        bf16=bf16,
         max_steps=max_steps,
     )
     with _failing_cleanly(EmbedderError, TunedModelError, ValueError):

@@ -42,6 +42,17 @@ def test_pairs_are_surface_forms_of_one_concept(store: Store) -> None:
         assert (pair.concept, pair.anchor) in labels and (pair.concept, pair.positive) in labels
         assert pair.anchor.casefold() != pair.positive.casefold()
     assert build_pairs(store, PairRecipe(), seed=1) == pairs  # seeded: same list
+    preferred_en = {
+        text
+        for _uri, language, kind, text in store.labels_of(ConceptKind.OCCUPATION)
+        if language == "en" and kind == "preferred"
+    }
+    cross = [p for p in pairs if p.source == "occupation_nl_en"]
+    assert cross and all(p.positive in preferred_en for p in cross)
+    wider = build_pairs(store, PairRecipe(nl_en_any_english=True), seed=1)
+    assert any(
+        p.positive not in preferred_en for p in wider if p.source == "occupation_nl_en"
+    )  # Dutch labels also meet the English alternatives
     assert len(build_pairs(store, PairRecipe(max_pairs=5), seed=1)) == 5
 
 
@@ -70,16 +81,19 @@ def base_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _data_dir(tmp_path: Path, base_models: Path) -> Path:
+@pytest.fixture
+def data_dir(tmp_path: Path, base_models: Path) -> Iterator[Path]:
     """A data dir whose models folder holds a link to the bundled base model only, so
-    trained folders land in this test's own directory."""
+    trained folders land in this test's own directory (and are removed after it:
+    each is ~470 MB)."""
     from indexes.embedder import bundled_folder
 
     models = tmp_path / "var" / "models"
     models.mkdir(parents=True)
     base = bundled_folder(base_models)
     (models / base.name).symlink_to(base, target_is_directory=True)
-    return tmp_path / "var"
+    yield tmp_path / "var"
+    shutil.rmtree(models, ignore_errors=True)
 
 
 def _train(cli: Cli, *extra: str) -> tuple[Path, str]:
@@ -93,13 +107,11 @@ def _train(cli: Cli, *extra: str) -> tuple[Path, str]:
 def test_train_runs_steps_and_builds_a_pinned_model(
     cli: Cli,
     database_url: str,
-    tmp_path: Path,
-    base_models: Path,
+    data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store = _mini_store(Store(database_url))
     store.close()
-    data_dir = _data_dir(tmp_path, base_models)
     monkeypatch.setenv("OVERSTAP_DATA_DIR", str(data_dir))
 
     folder, spec = _train(cli)
@@ -131,19 +143,23 @@ def test_train_runs_steps_and_builds_a_pinned_model(
 
 
 def _copy(folder: Path, target: Path) -> Path:
-    shutil.copytree(folder, target, symlinks=True)
+    """A copy whose files are hard links: cheap, but must be replaced, not edited."""
+    shutil.copytree(folder, target, copy_function=os.link)
     return target
+
+
+def _rewrite(path: Path, text: str) -> None:
+    path.unlink()  # break the hard link first
+    path.write_text(text, encoding="utf-8")
 
 
 def test_folders_with_a_wrong_manifest_are_refused(
     cli: Cli,
     database_url: str,
-    tmp_path: Path,
-    base_models: Path,
+    data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _mini_store(Store(database_url)).close()
-    data_dir = _data_dir(tmp_path, base_models)
     monkeypatch.setenv("OVERSTAP_DATA_DIR", str(data_dir))
     folder, _ = _train(cli, "--max-steps", "1")
     models = data_dir / "models"
@@ -155,7 +171,7 @@ def test_folders_with_a_wrong_manifest_are_refused(
     def edit_manifest(target: Path, **changes: object) -> None:
         manifest = json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))
         manifest.update(changes)
-        (target / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+        _rewrite(target / MANIFEST_NAME, json.dumps(manifest))
 
     other_base = _copy(folder, models / "other-base")
     edit_manifest(other_base, name="other-base", base={"model": "x", "source_sha256": "0"})
@@ -166,8 +182,7 @@ def test_folders_with_a_wrong_manifest_are_refused(
 
     altered = _copy(folder, models / "altered")
     edit_manifest(altered, name="altered")
-    with (altered / "config.json").open("a", encoding="utf-8") as handle:
-        handle.write(" ")
+    _rewrite(altered / "config.json", (folder / "config.json").read_text() + " ")
     refused("altered", "does not match its manifest")
 
     no_manifest = _copy(folder, models / "no-manifest")
