@@ -67,6 +67,7 @@ class TrainStats:
     seconds: float
     first_loss: float
     last_loss: float
+    bf16_used: bool
 
 
 StepCallback = Callable[[int, int, float], None]
@@ -170,6 +171,7 @@ def fine_tune(
         seconds=time.perf_counter() - started,
         first_loss=sum(losses[:window]) / window,
         last_loss=sum(losses[-window:]) / window,
+        bf16_used=low_precision,
     )
 
 

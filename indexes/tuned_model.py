@@ -31,7 +31,7 @@ from indexes.fine_tune import (
     fine_tune,
     install_folder,
 )
-from indexes.training_pairs import PairRecipe, build_pairs, pairs_digest
+from indexes.training_pairs import PairRecipe, TrainingPair, build_pairs, pairs_digest
 from ontology.store import Store
 
 MANIFEST_NAME = "overstap-model.json"
@@ -147,6 +147,11 @@ def train_model(
     say = on_stage or (lambda _message: None)
     say("collecting label pairs from the store")
     pairs = build_pairs(store, recipe, config.seed)
+    if len(pairs) < 2:
+        raise TunedModelError(
+            f"the store yields {len(pairs)} label pairs: import an ontology with alternative "
+            "or translated labels first (e.g. `overstap import esco …`)"
+        )
     data = {
         "ontology_versions": store.stats().versions,
         "pairs": len(pairs),
@@ -190,7 +195,7 @@ def train_model(
     return TrainResult(final, f"tuned:{final.name}", stats, len(pairs))
 
 
-def _count_sources(pairs: list[Any]) -> dict[str, int]:
+def _count_sources(pairs: list[TrainingPair]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for pair in pairs:
         counts[pair.source] = counts.get(pair.source, 0) + 1

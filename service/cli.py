@@ -284,7 +284,7 @@ def train(
         bf16=bf16,
         max_steps=max_steps,
     )
-    with _failing_cleanly(EmbedderError, TunedModelError, ValueError):
+    with _failing_cleanly(EmbedderError, TunedModelError):
         configure_threads(settings.threads)
         store = _open_store()
         try:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from indexes.embedder import EmbedderError, load_embedder
-from indexes.fine_tune import TrainConfig, plan_batches
+from indexes.fine_tune import TrainConfig, cpu_has_bf16, plan_batches
 from indexes.training_pairs import PairRecipe, batches, build_pairs
 from indexes.tuned_model import MANIFEST_NAME
 from models.vocabulary import ConceptKind
@@ -118,6 +118,7 @@ def test_train_runs_steps_and_builds_a_pinned_model(
     manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
     assert manifest["name"] == folder.name and spec == f"tuned:{folder.name}"
     assert manifest["stats"]["steps"] == 2 and manifest["train"]["seed"] == 13
+    assert manifest["stats"]["bf16_used"] == cpu_has_bf16()  # what ran, not what was asked
     assert manifest["data"]["pairs"] > 0 and len(manifest["data"]["pairs_sha256"]) == 64
     assert manifest["base"]["model"] == "bundled:multilingual-e5-small"
     assert "model.safetensors" in manifest["files"]
@@ -140,6 +141,15 @@ def test_train_runs_steps_and_builds_a_pinned_model(
 
     other, _ = _train(cli, "--seed", "14")
     assert other != folder  # other inputs, other version
+
+
+def test_an_empty_store_is_refused_clearly(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OVERSTAP_DATA_DIR", str(data_dir))
+    result = cli("train", "--max-steps", "1")
+    assert result.exit_code == 2
+    assert "0 label pairs" in result.output
 
 
 def _copy(folder: Path, target: Path) -> Path:
