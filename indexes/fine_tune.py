@@ -16,9 +16,9 @@ Matrix products run in bfloat16 under autocast where the CPU has native bf16 uni
 (the weights, the optimiser state and the loss stay float32): measured 1.4 s against
 2.5–3.1 s per batch of 64 on the project's two-core EPYC.
 
-A finished model is written to a temporary sibling folder and renamed into place with
-its manifest written last (``tuned_model.write_manifest``), so a killed run never
-leaves a folder that a later load would accept.
+A finished model is saved into a temporary sibling folder; ``tuned_model.train_model``
+adds the manifest and only then renames it into place, so a killed run never leaves a
+folder that a later load would accept.
 """
 
 import os
@@ -112,14 +112,13 @@ def fine_tune(
     ``output`` (the caller installs it). Raises ValueError on an empty pair list."""
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
     planned = plan_batches(pairs, config)
     if not planned:
         raise ValueError("no training batches: the store yields too few label pairs")
     random.seed(config.seed)
     torch.manual_seed(config.seed)
-    from transformers.utils import logging as transformers_logging
-
     transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     model = SentenceTransformer(str(base_folder), device="cpu", local_files_only=True)
     serving_length = model.max_seq_length
