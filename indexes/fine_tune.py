@@ -21,10 +21,7 @@ adds the manifest and only then renames it into place, so a killed run never lea
 folder that a later load would accept.
 """
 
-import os
 import random
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -172,20 +169,3 @@ def fine_tune(
         last_loss=sum(losses[-window:]) / window,
         bf16_used=low_precision,
     )
-
-
-def build_folder(models_dir: Path, name: str) -> Path:
-    """A fresh temporary folder beside the final one (same file system: atomic rename)."""
-    models_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=models_dir, prefix=f".{name}.tmp-"))
-
-
-def install_folder(temporary: Path, final: Path) -> None:
-    """Move a finished folder into place, replacing an older build of the same name."""
-    if final.exists():
-        trash = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old-"))
-        os.replace(final, trash / "old")
-        os.replace(temporary, final)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(temporary, final)

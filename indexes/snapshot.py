@@ -7,7 +7,6 @@ checksums) into a fresh directory, then activates it by atomically replacing the
 it was; leftover ``*.building`` directories are removed by the next build.
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from typing import Any
 
 from indexes.cache import EmbeddingCache, encode_cached
 from indexes.embedder import Embedder
+from indexes.folders import sha256_file
 from indexes.labels import LabelIndex, records_of
 from models.vocabulary import ConceptKind
 from ontology.store import Store
@@ -54,14 +54,6 @@ class BuildStats:
     def texts_per_second(self) -> float:
         """Labels indexed per second, cached or not."""
         return self.texts / self.seconds if self.seconds else 0.0
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -152,7 +144,7 @@ class SnapshotDirectory:
                 "skills": store_stats.skills,
             },
             "collections": stats.counts,
-            "files": {str(p.relative_to(work)): _sha256(p) for p in files},
+            "files": {str(p.relative_to(work)): sha256_file(p) for p in files},
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         for path in [*files, work / MANIFEST]:
@@ -190,7 +182,7 @@ class SnapshotDirectory:
             )
         if verify:
             for relative, checksum in manifest["files"].items():
-                if _sha256(folder / relative) != checksum:
+                if sha256_file(folder / relative) != checksum:
                     raise SnapshotError(f"snapshot {snapshot_id}: {relative} is damaged")
         collections = {name: LabelIndex.load(folder / name) for name in manifest["collections"]}
         return Snapshot(snapshot_id, folder, manifest, collections)

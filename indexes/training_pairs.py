@@ -15,7 +15,7 @@ import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from models.vocabulary import ConceptKind
 from ontology.store import Store
@@ -49,7 +49,7 @@ class PairRecipe:
 
     def describe(self) -> dict[str, int]:
         """For the model manifest."""
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 @dataclass

@@ -16,6 +16,7 @@ file checksums, so a snapshot's manifest pins the exact weights it was built wit
 import hashlib
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -23,14 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from indexes.bundled_e5 import source_sha256_of
-from indexes.fine_tune import (
-    StepCallback,
-    TrainConfig,
-    TrainStats,
-    build_folder,
-    fine_tune,
-    install_folder,
-)
+from indexes.fine_tune import StepCallback, TrainConfig, TrainStats, fine_tune
+from indexes.folders import replace_folder, sha256_file
 from indexes.training_pairs import PairRecipe, TrainingPair, build_pairs, pairs_digest
 from ontology.store import Store
 
@@ -53,17 +48,9 @@ def base_identity(base_folder: Path) -> dict[str, str]:
     return {"model": base_folder.name, "files_sha256": _files_digest(_checksums(base_folder))}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _checksums(folder: Path) -> dict[str, str]:
     return {
-        str(path.relative_to(folder)): _sha256(path)
+        str(path.relative_to(folder)): sha256_file(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.name != MANIFEST_NAME
     }
@@ -104,10 +91,11 @@ def verify_tuned(folder: Path, base_folder: Path) -> str:
             f"{folder} holds the manifest of {manifest.get('name')!r}: folders must not be "
             "renamed (the name pins the training inputs)"
         )
-    if manifest.get("base") != base_identity(base_folder):
+    base = base_identity(base_folder)
+    if manifest.get("base") != base:
         raise TunedModelError(
             f"{folder.name} was trained from base {manifest.get('base')!r}, but the base model "
-            f"here is {base_identity(base_folder)!r}: retrain it with `overstap train`"
+            f"here is {base!r}: retrain it with `overstap train`"
         )
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
@@ -172,7 +160,9 @@ def train_model(
             return TrainResult(final, f"tuned:{final.name}", None, len(pairs))
         except TunedModelError:
             say(f"{final.name} exists but fails its check; rebuilding it")
-    temporary = build_folder(models_dir, final.name)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    # Beside the final folder (same file system), so the swap is a rename.
+    temporary = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".{final.name}.tmp-"))
     try:
         say(f"training on {len(pairs)} pairs")
         stats = fine_tune(base_folder, pairs, config, temporary, on_step)
@@ -189,7 +179,7 @@ def train_model(
         (temporary / MANIFEST_NAME).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
         )
-        install_folder(temporary, final)
+        replace_folder(temporary, final)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)  # gone already after a success
     return TrainResult(final, f"tuned:{final.name}", stats, len(pairs))

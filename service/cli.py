@@ -270,9 +270,8 @@ def train(
 
     The model lands in DATA_DIR/models/<name>-<hash of the inputs>; serve it with
     OVERSTAP_EMBEDDER=tuned:<that folder> and run `overstap reindex`."""
-    from indexes.embedder import EmbedderError, configure_threads
+    from indexes.embedder import EmbedderError, bundled_folder, configure_threads
     from indexes.tuned_model import TunedModelError, train_model
-    from service.runtime import bundled_base_folder
 
     settings = get_settings()
     recipe = PairRecipe(max_pairs=max_pairs, nl_en_any_english=nl_en_any_english)
@@ -300,7 +299,7 @@ def train(
 
                 result = train_model(
                     store,
-                    bundled_base_folder(settings),
+                    bundled_folder(settings.models_dir),
                     settings.models_dir,
                     recipe,
                     config,

@@ -6,10 +6,9 @@ is useful without a separate step.
 """
 
 from collections.abc import Callable
-from pathlib import Path
 
 from indexes.cache import EmbeddingCache
-from indexes.embedder import Embedder, bundled_folder, configure_threads, load_embedder
+from indexes.embedder import Embedder, configure_threads, load_embedder
 from indexes.snapshot import BuildStats, SnapshotDirectory
 from ontology.default import ensure_populated
 from ontology.store import Store
@@ -21,11 +20,6 @@ def open_embedder(settings: Settings) -> Embedder:
     """The configured embedder with threads set as configured."""
     configure_threads(settings.threads)
     return load_embedder(settings.embedder, settings.models_dir)
-
-
-def bundled_base_folder(settings: Settings) -> Path:
-    """The materialised bundled model, the base every tuned model starts from."""
-    return bundled_folder(settings.models_dir)
 
 
 def build_snapshot(
