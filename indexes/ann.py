@@ -33,8 +33,13 @@ class VectorIndex(ABC):
         """Remove vectors by id; returns how many were removed."""
 
     @abstractmethod
-    def search(self, queries: Vectors, k: int) -> tuple[Vectors, Ids]:
-        """Top-``k`` scores and ids per query (id -1 where fewer than ``k`` exist)."""
+    def search(self, queries: Vectors, k: int, allowed: Ids | None = None) -> tuple[Vectors, Ids]:
+        """Top-``k`` scores and ids per query (id -1 where fewer than ``k`` exist);
+        with ``allowed``, only among those ids (filtered inside the search)."""
+
+    @abstractmethod
+    def reconstruct(self, id: int) -> Vectors:
+        """The stored vector of ``id``."""
 
     @abstractmethod
     def save(self, path: Path) -> None:
@@ -90,13 +95,29 @@ class FaissIndex(VectorIndex):
         selector = faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64))
         return int(self._index.remove_ids(selector))
 
-    def search(self, queries: Vectors, k: int) -> tuple[Vectors, Ids]:
+    def search(self, queries: Vectors, k: int, allowed: Ids | None = None) -> tuple[Vectors, Ids]:
         k = max(1, min(k, self.size)) if self.size else 1
         if not self.size:
             empty = np.full((len(queries), 1), -1, dtype=np.int64)
             return np.zeros((len(queries), 1), dtype=np.float32), empty
-        scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        vectors = np.ascontiguousarray(queries, dtype=np.float32)
+        if allowed is None:
+            scores, ids = self._index.search(vectors, k)
+        else:
+            # IndexIDMap translates the selector from our ids to its internal rows.
+            # (The stubs FAISS ships lack the search-parameter classes, hence ``Any``.)
+            api: Any = faiss
+            selector = api.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+            params = (
+                api.SearchParametersHNSW(sel=selector, efSearch=max(128, k))
+                if self.kind == "hnsw"
+                else api.SearchParameters(sel=selector)
+            )
+            scores, ids = self._index.search(vectors, k, params=params)
         return scores.astype(np.float32), ids.astype(np.int64)
+
+    def reconstruct(self, id: int) -> Vectors:
+        return np.asarray(self._index.reconstruct(int(id)), dtype=np.float32)
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))

@@ -2,7 +2,7 @@
 hands to the indexes and the service. Plain pydantic; storage lives in ``tables``."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -103,6 +103,36 @@ class VacancyRecord(BaseModel):
         if self.posted and self.expires and self.expires < self.posted:
             raise ValueError("expires lies before posted")
         return self
+
+
+class VacancySkill(BaseModel):
+    """A skill found in a vacancy's text, with its best evidence (offsets into ``text``)."""
+
+    uri: str
+    confidence: float
+    start: int
+    end: int
+
+
+class DerivedVacancy(BaseModel):
+    """A vacancy with what ingest derived from it, ready to be stored in one go."""
+
+    record: VacancyRecord
+    embedder: str
+    snapshot: str
+    vector: bytes  # float32, unit length
+    occupations: list[tuple[str, float]]  # best first
+    skills: list[VacancySkill] | None  # None: ingested without skill extraction
+
+
+class StoredVacancy(BaseModel):
+    """A vacancy as the store holds it, with its derived data (None before ingest)."""
+
+    record: VacancyRecord
+    updated_at: datetime
+    number: int | None = None
+    occupations: list[tuple[str, float]] = Field(default_factory=list)
+    skills: list[VacancySkill] | None = None
 
 
 class StoreStats(BaseModel):

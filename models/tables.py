@@ -10,7 +10,7 @@ merged store can still say which release a label or relation comes from.
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -185,3 +185,40 @@ class Vacancy(SQLModel, table=True):
     posted: date | None = None
     expires: date | None = Field(default=None, index=True)
     updated_at: datetime
+
+
+class VacancyEntry(SQLModel, table=True):
+    """What overstap derived from a vacancy on ingest: its vector, likely occupations and
+    extracted skills. Kept beside the publisher's row (``vacancy``) so a re-send of the
+    same content is recognised, and in the database rather than only in the FAISS file,
+    so that an acknowledged vacancy survives a crash: the index is rebuilt from here."""
+
+    __tablename__ = "vacancy_entry"
+
+    number: int | None = Field(default=None, primary_key=True)  # the vector's id in FAISS
+    vacancy_id: str = Field(
+        sa_column=Column(
+            String(120),
+            ForeignKey("vacancy.id", ondelete="CASCADE"),
+            unique=True,
+            nullable=False,
+        )
+    )
+    embedder: str = Field(max_length=300)
+    snapshot: str = Field(max_length=64)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    occupations: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    skills: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+
+
+class VacancyChange(SQLModel, table=True):
+    """The vacancy change log: every upsert and removal in commit order. A running index
+    applies the changes after the last one it saw, so vacancies written by another
+    process (the CLI, a second server) reach it without a restart."""
+
+    __tablename__ = "vacancy_change"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    number: int = Field(index=True)
+    removed: bool
+    at: datetime

@@ -5,21 +5,34 @@ embedder and the active index snapshot (building one when none exists); ``/ready
 turns 200 only then. Requests before that get 503 problems.
 """
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from ontology.store import Store
 from service.api import problems
-from service.api.routes import concepts, health, match, meta, search
-from service.extraction import SkillExtractor
-from service.matcher import Matcher
-from service.runtime import open_catalog
+from service.api.routes import concepts, health, match, meta, search, vacancies
+from service.runtime import open_services
 from service.settings import Settings, get_settings
+from service.vacancies import VacancyService
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
+log = logging.getLogger("overstap.app")
+
+
+async def follow_vacancies(service: VacancyService, every: float) -> None:
+    """Apply vacancies that other processes wrote (the CLI, other replicas) to this
+    process's index; a failed round is logged and retried, never fatal."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await run_in_threadpool(service.index.sync, service.store)
+        except Exception:
+            log.exception("vacancy index sync failed; retrying in %.0f s", every)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,16 +44,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ready = False
         store = Store(settings.resolved_database_url)
         app.state.store = store
-        catalog = await run_in_threadpool(open_catalog, settings, store)
-        extractor = SkillExtractor(catalog)
-        await run_in_threadpool(extractor.default_threshold)  # calibrate before ready
-        matcher = await run_in_threadpool(Matcher, catalog, extractor)
-        app.state.catalog, app.state.extractor, app.state.matcher = catalog, extractor, matcher
+        services = await run_in_threadpool(open_services, settings, store)
+        app.state.catalog, app.state.extractor = services.catalog, services.extractor
+        app.state.matcher, app.state.vacancies = services.matcher, services.vacancies
+        follower = asyncio.create_task(
+            follow_vacancies(services.vacancies, settings.vacancy_sync_seconds)
+        )
         app.state.ready = True
         try:
             yield
         finally:
             app.state.ready = False
+            follower.cancel()
+            with suppress(asyncio.CancelledError):
+                await follower
             store.close()
 
     app = FastAPI(
@@ -58,8 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = None
     app.state.extractor = None
     app.state.matcher = None
+    app.state.vacancies = None
     problems.install(app)
     app.add_middleware(problems.BodySizeLimit, limit=settings.max_body_bytes)
-    for router in (health.router, meta.router, search.router, concepts.router, match.router):
-        app.include_router(router)
+    routers = (health, meta, search, concepts, match, vacancies)
+    for module in routers:
+        app.include_router(module.router)
     return app

@@ -7,6 +7,7 @@ one transaction.
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,7 @@ from ontology.importers.esco import Dangling, EscoImporter
 from ontology.importers.links import UnknownSkills
 from ontology.importers.qualifications import import_qualifications
 from ontology.importers.report import ImportReport
-from ontology.importers.vacancies import import_vacancies
+from ontology.importers.vacancies import read_vacancies
 from ontology.store import Store
 from ontology.writer import OntologyWriter
 from service.progress import RichProgress
@@ -161,9 +162,42 @@ def import_certificates_cmd(
 @import_app.command("vacancies")
 def import_vacancies_cmd(
     file: Annotated[Path, typer.Argument(help="Vacancies as JSON Lines (see README).")],
+    skills: Annotated[
+        bool,
+        typer.Option(
+            help="Extract each vacancy's skills (most of the time of an import); "
+            "--no-skills stores occupations and vectors only."
+        ),
+    ] = True,
 ) -> None:
-    """Import (upsert by id) vacancies."""
-    _run_import(lambda writer, progress: import_vacancies(writer, file, progress))
+    """Import (upsert by id) vacancies: check every line, derive occupations, skills
+    and vectors, then store all in one transaction; a running server picks them up."""
+    from indexes.embedder import EmbedderError
+    from ontology.vacancy_store import write_vacancies
+    from service.runtime import open_services
+
+    settings = get_settings()
+    with _failing_cleanly(EmbedderError):
+        store = _open_store()
+        try:
+            with RichProgress(err) as progress:
+                records = read_vacancies(file, progress)
+                progress.stage("opening indexes", None)
+                services = open_services(settings, store)
+                progress.stage("deriving occupations, skills and vectors", len(records))
+                derived = services.vacancies.derive(records, skills, progress.advance)
+                progress.stage("storing", None)
+                statuses = write_vacancies(store, derived)
+        finally:
+            store.close()
+    counts = Counter(statuses.values())
+    out.print(
+        f"imported vacancies: {len(records):,} from {file.name} "
+        f"({counts['created']:,} created, {counts['updated']:,} updated, "
+        f"{counts['unchanged']:,} unchanged)",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @import_app.command("default")

@@ -11,11 +11,13 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 from numpy.typing import NDArray
 
 from indexes.lexical import fold
+from indexes.vacancy_index import VacancyIndex
 from models.domain import short_id_of
 from models.vocabulary import ConceptKind
 from ontology import queries
@@ -25,6 +27,7 @@ from service.extraction import SkillExtractor
 from service.long_route import NO_ROUTE, LongRoute, QualificationLinker
 from service.matching import Assessment, MatchModel, MatchSettings, Route
 from service.story import MIN_WISH_WORD, WISH_FILLER, Story
+from service.vacancy_fit import open_vacancies
 
 # The technical target: the default's techniek collection plus ESCO occupations in
 # these ISCO-08 groups: 311–313/315 science and engineering technicians, 71 building
@@ -93,9 +96,11 @@ class Matcher:
         catalog: Catalog,
         extractor: SkillExtractor,
         settings: MatchSettings | None = None,
+        vacancies: VacancyIndex | None = None,
     ) -> None:
         self.catalog = catalog
         self.extractor = extractor
+        self.vacancies = vacancies
         store = catalog.store
         self.requirements = queries.requirements(store)
         trainings = [
@@ -120,7 +125,6 @@ class Matcher:
             collections.get(COLLECTION_OF[ConceptKind.QUALIFICATION]),
             [t for t in trainings if t.kind is ConceptKind.QUALIFICATION],
         )
-        self._vacancies_by_occupation = self._link_vacancies()
 
     # -- set-up -----------------------------------------------------------------------
 
@@ -202,13 +206,13 @@ class Matcher:
                         need.skill,
                         ProfileEvidence("occupation", occupation, inferred, start, end),
                     )
-        for stated in self._resolve(request.skills, ConceptKind.SKILL):
+        for stated in self.resolve(request.skills, ConceptKind.SKILL):
             add(stated, ProfileEvidence("skill", stated, 1.0))
         for kind, keys in (
             (ConceptKind.CERTIFICATE, request.certificates),
             (ConceptKind.QUALIFICATION, request.qualifications),
         ):
-            for uri in self._resolve(keys, kind):
+            for uri in self.resolve(keys, kind):
                 for taught in self.trainings[uri].skills:
                     add(taught, ProfileEvidence(kind.value, uri, 1.0))
         return evidence
@@ -254,7 +258,7 @@ class Matcher:
         story's experience contains ("ik heb als vrachtwagenchauffeur gewerkt"), with
         the first mention; a wished-for occupation ("wil monteur worden") is not a past one."""
         found: PastOccupations = dict.fromkeys(
-            self._resolve(request.occupations, ConceptKind.OCCUPATION)
+            self.resolve(request.occupations, ConceptKind.OCCUPATION)
         )
         for uri, start, end in self._named_in(story.experience):
             if found.get(uri) is None:
@@ -305,7 +309,7 @@ class Matcher:
                 strengths[occupation] = max(strengths.get(occupation, 0.0), best)
         return strengths
 
-    def _resolve(
+    def resolve(
         self, keys: Sequence[str], kind: ConceptKind, field: str | None = None
     ) -> list[str]:
         """URIs for ids/URIs/free labels; ids and URIs that do not exist are an error
@@ -351,7 +355,7 @@ class Matcher:
         evidence = self.profile(request, past, story)
         strengths = {skill: max(e.strength for e in items) for skill, items in evidence.items()}
         if isinstance(request.target, list):
-            targets = set(self._resolve(request.target, ConceptKind.OCCUPATION, "target"))
+            targets = set(self.resolve(request.target, ConceptKind.OCCUPATION, "target"))
         elif request.target == "all":
             targets = set(self.requirements)
         else:
@@ -377,7 +381,7 @@ class Matcher:
                     assessment,
                     route,
                     evidence,
-                    self._vacancies(assessment.occupation, request.region),
+                    self._vacancies(assessment.occupation, request.region, strengths),
                     self._why(assessment, route, long_route, names),
                     long_route,
                 )
@@ -410,29 +414,16 @@ class Matcher:
         )
         return view.uri, self.match(request)
 
-    def _link_vacancies(self) -> dict[str, list[tuple[str, str, str]]]:
-        """Open vacancies by the occupation their title normalises to (once, at start-up,
-        so requests only filter): ``(id, province lower-cased, postcode digits)``."""
-        linked: dict[str, list[tuple[str, str, str]]] = {}
-        rows = self.catalog.store.vacancy_titles()
-        if rows:
-            answer = self.catalog.normalize([title for _, title, _, _ in rows], "nl", 1)
-            for (vacancy, _, province, postcode), result in zip(rows, answer.results, strict=True):
-                if result.occupations:
-                    linked.setdefault(result.occupations[0].uri, []).append(
-                        (vacancy, (province or "").lower(), re.sub(r"\D", "", postcode or ""))
-                    )
-        return linked
-
-    def _vacancies(self, occupation: str, region: str | None) -> list[str]:
-        """Up to five vacancies; ``region`` is a province name or a postcode prefix."""
-        found = self._vacancies_by_occupation.get(occupation, [])
-        wanted = (region or "").strip().lower()
-        if not wanted:
-            return [v for v, _, _ in found][:5]
-        if wanted.isdigit():
-            return [v for v, _, postcode in found if postcode.startswith(wanted)][:5]
-        return [v for v, province, _ in found if province == wanted][:5]
+    def _vacancies(
+        self, occupation: str, region: str | None, strengths: dict[str, float]
+    ) -> list[str]:
+        """Up to five open vacancies for the occupation; ``region`` is a province name or
+        a postcode prefix."""
+        if self.vacancies is None:
+            return []
+        return open_vacancies(
+            self.vacancies, self.model, occupation, region, strengths, date.today()
+        )
 
     def _why(
         self,

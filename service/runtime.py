@@ -1,4 +1,5 @@
-"""Opening everything the service answers from: store, embedder, active snapshot.
+"""Opening everything the service answers from: store, embedder, active snapshot,
+vacancy index and the services over them.
 
 ``serve`` and the tests call ``open_catalog``; the CLI's ``reindex`` uses the same
 pieces. When no snapshot exists yet one is built first, so a fresh ``overstap serve``
@@ -6,14 +7,19 @@ is useful without a separate step.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from indexes.cache import EmbeddingCache
 from indexes.embedder import Embedder, configure_threads, load_embedder
 from indexes.snapshot import BuildStats, SnapshotDirectory
+from indexes.vacancy_index import VacancyIndex
 from ontology.default import ensure_populated
 from ontology.store import Store
 from service.catalog import Catalog
+from service.extraction import SkillExtractor
+from service.matcher import Matcher
 from service.settings import Settings
+from service.vacancies import VacancyService
 
 
 def open_embedder(settings: Settings) -> Embedder:
@@ -49,3 +55,31 @@ def open_catalog(settings: Settings, store: Store, embedder: Embedder | None = N
         build_snapshot(settings, store, embedder)
     snapshot = directory.load(embedder)
     return Catalog(store, embedder, snapshot, settings.lexical_weight)
+
+
+@dataclass
+class Services:
+    """Everything requests are answered from, bound to one snapshot."""
+
+    catalog: Catalog
+    extractor: SkillExtractor
+    matcher: Matcher
+    vacancies: VacancyService
+
+
+def open_services(
+    settings: Settings,
+    store: Store,
+    embedder: Embedder | None = None,
+    on_vacancies: Callable[[int], None] | None = None,
+) -> Services:
+    """Catalog, extractor (calibrated), vacancy index (loaded from the store, with any
+    stored vacancy not yet derived for this embedder derived now) and matcher."""
+    catalog = open_catalog(settings, store, embedder)
+    extractor = SkillExtractor(catalog)
+    extractor.default_threshold()  # calibrate before the first request
+    index = VacancyIndex.load(store, catalog.embedder.name, catalog.embedder.dimension)
+    matcher = Matcher(catalog, extractor, vacancies=index)
+    vacancies = VacancyService(matcher, index)
+    vacancies.catch_up(on_vacancies)
+    return Services(catalog, extractor, matcher, vacancies)

@@ -4,7 +4,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,12 +46,23 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `overstap serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `overstap serve` uses.")
+    write_api_key: SecretStr | None = Field(
+        default=None,
+        description="Key that calls which write (vacancy upserts and removals) must send "
+        "as X-API-Key or Bearer token; unset: writes are open (development only).",
+    )
+    vacancy_sync_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a running service picks up vacancies written by other "
+        "processes (the CLI, other replicas).",
+    )
     load_default: bool = Field(
         default=True,
         description="Load the embedded Dutch default ontology when the store is empty.",
     )
 
-    @field_validator("database_url")
+    @field_validator("database_url", "write_api_key", mode="before")
     @classmethod
     def _blank_is_default(cls, value: str | None) -> str | None:
         return value or None

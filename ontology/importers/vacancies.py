@@ -3,7 +3,8 @@
 Fields: ``id`` (the publisher's id; re-sending it updates the vacancy), ``title``,
 ``text``, and optionally ``region`` (a province), ``postcode`` (2–4 digits), ``city``,
 ``employer``, ``posted`` and ``expires`` (ISO dates). A file import is all-or-nothing:
-the first bad line stops it with its line and column.
+the first bad line stops it with its line and column. ``read_vacancies`` is the check;
+``overstap import vacancies`` then derives and indexes (``service.vacancies``).
 """
 
 import json
@@ -21,15 +22,12 @@ from ontology.sources import json_lines
 from ontology.writer import OntologyWriter, Row, upsert
 
 
-def import_vacancies(
-    writer: OntologyWriter, path: Path, progress: Progress = NO_PROGRESS
-) -> ImportReport:
-    """Validate every line, then upsert all vacancies (in the caller's transaction)."""
-    records: dict[str, Row] = {}
+def read_vacancies(path: Path, progress: Progress = NO_PROGRESS) -> list[VacancyRecord]:
+    """Every vacancy of the file, validated; the first bad line raises ``SourceError``."""
+    records: list[VacancyRecord] = []
     first_line: dict[str, int] = {}
     lines = list(json_lines(path))
-    progress.stage(f"{path.name}: vacancies", len(lines))
-    now = datetime.now(UTC)
+    progress.stage(f"{path.name}: checking vacancies", len(lines))
     for item in lines:
         try:
             data = json.loads(item.text)
@@ -59,9 +57,20 @@ def import_vacancies(
                 column_name="id",
             )
         first_line[record.id] = item.line
-        records[record.id] = {**record.model_dump(), "updated_at": now}
+        records.append(record)
         progress.advance()
-    rows = list(records.values())
+    return records
+
+
+def import_vacancies(
+    writer: OntologyWriter, path: Path, progress: Progress = NO_PROGRESS
+) -> ImportReport:
+    """Upsert the file's publisher fields only (in the caller's transaction): how the
+    embedded default arrives. What ingest derives (occupations, skills, vector) is added
+    by the service when it opens the store (``VacancyService.catch_up``)."""
+    now = datetime.now(UTC)
+    records = read_vacancies(path, progress)
+    rows: list[Row] = [{**record.model_dump(), "updated_at": now} for record in records]
     content = tuple(name for name in VacancyRecord.model_fields if name != "id")
     upsert(
         writer.conn,
@@ -72,5 +81,5 @@ def import_vacancies(
         compare_columns=content,
     )
     report = ImportReport(source="vacancies")
-    report.count(path.name, len(lines))
+    report.count(path.name, len(records))
     return report

@@ -1,14 +1,16 @@
 """FastAPI dependencies as ``Annotated`` aliases, so routes declare what they need."""
 
+import hmac
 from typing import Annotated, cast
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 
 from ontology.store import Store
 from service.catalog import Catalog
 from service.extraction import SkillExtractor
 from service.matcher import Matcher
 from service.settings import Settings
+from service.vacancies import VacancyService
 
 
 def get_store(request: Request) -> Store:
@@ -46,8 +48,39 @@ def get_matcher(request: Request) -> Matcher:
     return cast(Matcher, matcher)
 
 
+def get_vacancies(request: Request) -> VacancyService:
+    """The vacancy service bound to the active catalog."""
+    service = getattr(request.app.state, "vacancies", None)
+    if service is None:
+        raise HTTPException(503, "the service is still loading its indexes")
+    return cast(VacancyService, service)
+
+
+def require_write_key(
+    request: Request,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> None:
+    """Writes need the write key when one is configured (``OVERSTAP_WRITE_API_KEY``),
+    given as ``Authorization: Bearer <key>`` or ``X-API-Key``. Without a configured
+    key the service is open, as on a developer's machine."""
+    settings = cast(Settings, request.app.state.settings)
+    if settings.write_api_key is None:
+        return
+    expected = settings.write_api_key.get_secret_value().encode()
+    given = x_api_key or ""
+    if authorization and authorization.lower().startswith("bearer "):
+        given = authorization[7:].strip()
+    if not hmac.compare_digest(given.encode(), expected):
+        raise HTTPException(
+            401, "this call writes: it needs the write API key (X-API-Key or Bearer)"
+        )
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]
 ExtractorDep = Annotated[SkillExtractor, Depends(get_extractor)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+VacanciesDep = Annotated[VacancyService, Depends(get_vacancies)]
+WriteAccess = Depends(require_write_key)

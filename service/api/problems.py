@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.catalog import NotFoundError
 from service.matcher import UnknownReferenceError
+from service.vacancy_answer import BatchRejectedError, problem_errors
 
 PROBLEM = "application/problem+json"
 TYPES = "https://overstap.example/problems/"
@@ -65,6 +66,16 @@ def install(app: FastAPI) -> None:
             ],
         )
 
+    @app.exception_handler(BatchRejectedError)
+    async def rejected(_: Request, exc: BatchRejectedError) -> JSONResponse:
+        return problem(
+            422,
+            "Invalid request",
+            str(exc),
+            errors=problem_errors(exc.results),
+            results=[r.model_dump() for r in exc.results],
+        )
+
     @app.exception_handler(NotFoundError)
     async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
         return problem(404, "Not found", str(exc))
@@ -72,6 +83,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {
+            401: "Unauthorized",
             404: "Not found",
             405: "Method not allowed",
             413: "Request too large",

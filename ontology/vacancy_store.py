@@ -1,0 +1,271 @@
+"""Vacancies in the store: the publisher's row, what ingest derived, and the change log.
+
+Why a log: the vacancy index lives in each server's memory, but writes come from the
+API of any server and from the CLI. Every write appends to ``vacancy_change`` inside the
+same transaction as the rows it describes, and an index follows the log from the last
+sequence number it applied. Sequence numbers must be handed out in commit order for
+that to be safe: SQLite has a single writer; on PostgreSQL writers take a table lock.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, text, update
+
+from models.domain import DerivedVacancy, StoredVacancy, VacancyRecord, VacancySkill
+from models.tables import Vacancy, VacancyChange, VacancyEntry
+from ontology.store import Store
+from ontology.writer import table_of
+
+RECORD_FIELDS = tuple(VacancyRecord.model_fields)
+
+
+@dataclass(frozen=True)
+class IndexedVacancy:
+    """What the vacancy index keeps per vector: filters and ranking inputs."""
+
+    number: int
+    id: str
+    region: str | None
+    postcode: str | None
+    posted: date | None
+    expires: date | None
+    vector: bytes
+    occupations: list[tuple[str, float]]
+    skills: list[VacancySkill] | None
+
+
+def _lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE vacancy_change IN EXCLUSIVE MODE"))
+
+
+def _log(conn: Connection, numbers: Sequence[int], removed: bool) -> None:
+    if numbers:
+        now = datetime.now(UTC)
+        conn.execute(
+            insert(table_of(VacancyChange)),
+            [{"number": n, "removed": removed, "at": now} for n in numbers],
+        )
+
+
+def _skills_json(skills: list[VacancySkill] | None) -> str | None:
+    return None if skills is None else json.dumps([s.model_dump() for s in skills])
+
+
+def _insert_entry(conn: Connection, row: dict[str, Any]) -> int:
+    entry = table_of(VacancyEntry)
+    return int(conn.execute(insert(entry).values(**row).returning(entry.c.number)).scalar_one())
+
+
+def write_vacancies(store: Store, items: Sequence[DerivedVacancy]) -> dict[str, str]:
+    """Store vacancies with their derived data in one transaction; per id ``created``,
+    ``updated`` or ``unchanged`` (same content, same embedder: nothing is logged)."""
+    vacancy, entry = table_of(Vacancy), table_of(VacancyEntry)
+    statuses: dict[str, str] = {}
+    now = datetime.now(UTC)
+    with store.transaction() as conn:
+        _lock(conn)
+        ids = [item.record.id for item in items]
+        existing: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(
+                    vacancy,
+                    entry.c.number,
+                    entry.c.embedder,
+                    entry.c.skills.is_(None).label("without_skills"),
+                )
+                .outerjoin(entry, entry.c.vacancy_id == vacancy.c.id)
+                .where(vacancy.c.id.in_(ids[start : start + 500]))
+            ).mappings()
+            existing.update({row["id"]: dict(row) for row in rows})
+        changed: list[int] = []
+        for item in items:
+            fields = item.record.model_dump()
+            old = existing.get(item.record.id)
+            entry_row = {
+                "vacancy_id": item.record.id,
+                "embedder": item.embedder,
+                "snapshot": item.snapshot,
+                "vector": item.vector,
+                "occupations": json.dumps(item.occupations),
+                "skills": _skills_json(item.skills),
+            }
+            if old is None:
+                conn.execute(insert(vacancy).values(**fields, updated_at=now))
+                number = _insert_entry(conn, entry_row)
+                statuses[item.record.id] = "created"
+            else:
+                same = all(old[name] == fields[name] for name in RECORD_FIELDS)
+                adds_skills = item.skills is not None and bool(old["without_skills"])
+                if (
+                    same
+                    and old["number"] is not None
+                    and old["embedder"] == item.embedder
+                    and not adds_skills
+                ):
+                    statuses[item.record.id] = "unchanged"
+                    continue
+                conn.execute(
+                    update(vacancy)
+                    .where(vacancy.c.id == item.record.id)
+                    .values(**fields, updated_at=now)
+                )
+                if old["number"] is None:
+                    number = _insert_entry(conn, entry_row)
+                else:
+                    number = old["number"]
+                    conn.execute(update(entry).where(entry.c.number == number).values(**entry_row))
+                statuses[item.record.id] = "updated"
+            changed.append(int(number))
+        _log(conn, changed, removed=False)
+    return statuses
+
+
+def delete_vacancy(store: Store, vacancy_id: str) -> bool:
+    """Remove a vacancy and its derived data; False when there was none."""
+    vacancy, entry = table_of(Vacancy), table_of(VacancyEntry)
+    with store.transaction() as conn:
+        _lock(conn)
+        number = conn.execute(
+            select(entry.c.number).where(entry.c.vacancy_id == vacancy_id)
+        ).scalar()
+        conn.execute(delete(entry).where(entry.c.vacancy_id == vacancy_id))
+        gone = conn.execute(delete(vacancy).where(vacancy.c.id == vacancy_id)).rowcount
+        if number is not None:
+            _log(conn, [int(number)], removed=True)
+    return bool(gone)
+
+
+def stored_vacancy(store: Store, vacancy_id: str) -> StoredVacancy | None:
+    """One vacancy with what was derived from it."""
+    vacancy, entry = table_of(Vacancy), table_of(VacancyEntry)
+    with store.reading() as conn:
+        row = (
+            conn.execute(
+                select(vacancy, entry.c.number, entry.c.occupations, entry.c.skills)
+                .outerjoin(entry, entry.c.vacancy_id == vacancy.c.id)
+                .where(vacancy.c.id == vacancy_id)
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return None
+    return StoredVacancy(
+        record=VacancyRecord.model_validate({name: row[name] for name in RECORD_FIELDS}),
+        updated_at=row["updated_at"],
+        number=row["number"],
+        occupations=[tuple(o) for o in json.loads(row["occupations"] or "[]")],
+        skills=_skills(row["skills"]),
+    )
+
+
+def vacancy_records(store: Store, ids: Sequence[str]) -> dict[str, VacancyRecord]:
+    """The publisher's fields of many vacancies, by id (one query per 500)."""
+    vacancy = table_of(Vacancy)
+    found: dict[str, VacancyRecord] = {}
+    with store.reading() as conn:
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(vacancy).where(vacancy.c.id.in_(ids[start : start + 500]))
+            ).mappings()
+            for row in rows:
+                found[row["id"]] = VacancyRecord.model_validate(
+                    {name: row[name] for name in RECORD_FIELDS}
+                )
+    return found
+
+
+def _skills(raw: str | None) -> list[VacancySkill] | None:
+    return None if raw is None else [VacancySkill.model_validate(s) for s in json.loads(raw)]
+
+
+def last_change(store: Store) -> int:
+    """The newest sequence number in the log (0 when empty)."""
+    with store.reading() as conn:
+        return int(conn.execute(select(func.max(table_of(VacancyChange).c.seq))).scalar() or 0)
+
+
+def changes_since(store: Store, seq: int) -> tuple[int, dict[int, bool]]:
+    """The newest sequence number and, per vector number changed after ``seq``, whether
+    its last change removed it."""
+    change = table_of(VacancyChange)
+    with store.reading() as conn:
+        rows = conn.execute(
+            select(change.c.seq, change.c.number, change.c.removed)
+            .where(change.c.seq > seq)
+            .order_by(change.c.seq)
+        ).all()
+    latest: dict[int, bool] = {}
+    for _, number, removed in rows:
+        latest[int(number)] = bool(removed)
+    return (int(rows[-1][0]) if rows else seq), latest
+
+
+def indexed_vacancies(
+    store: Store, embedder: str, numbers: Sequence[int] | None = None
+) -> list[IndexedVacancy]:
+    """Entries made with ``embedder`` (all, or those ``numbers``), with their filters."""
+    vacancy, entry = table_of(Vacancy), table_of(VacancyEntry)
+    query = (
+        select(
+            entry.c.number,
+            vacancy.c.id,
+            vacancy.c.region,
+            vacancy.c.postcode,
+            vacancy.c.posted,
+            vacancy.c.expires,
+            entry.c.vector,
+            entry.c.occupations,
+            entry.c.skills,
+        )
+        .join(vacancy, entry.c.vacancy_id == vacancy.c.id)
+        .where(entry.c.embedder == embedder)
+    )
+    found: list[IndexedVacancy] = []
+    with store.reading() as conn:
+        chunks = (
+            [None]
+            if numbers is None
+            else [numbers[i : i + 500] for i in range(0, len(numbers), 500)]
+        )
+        for chunk in chunks:
+            chosen = query if chunk is None else query.where(entry.c.number.in_(chunk))
+            for row in conn.execute(chosen.order_by(entry.c.number)):
+                found.append(
+                    IndexedVacancy(
+                        number=int(row[0]),
+                        id=row[1],
+                        region=row[2],
+                        postcode=row[3],
+                        posted=row[4],
+                        expires=row[5],
+                        vector=row[6],
+                        occupations=[(o[0], float(o[1])) for o in json.loads(row[7])],
+                        skills=_skills(row[8]),
+                    )
+                )
+    return found
+
+
+def vacancies_to_derive(store: Store, embedder: str) -> list[VacancyRecord]:
+    """Vacancies without derived data for ``embedder`` (bulk-loaded rows, or derived
+    with another model)."""
+    vacancy, entry = table_of(Vacancy), table_of(VacancyEntry)
+    with store.reading() as conn:
+        rows = (
+            conn.execute(
+                select(vacancy)
+                .outerjoin(entry, entry.c.vacancy_id == vacancy.c.id)
+                .where((entry.c.number.is_(None)) | (entry.c.embedder != embedder))
+                .order_by(vacancy.c.id)
+            )
+            .mappings()
+            .all()
+        )
+    return [VacancyRecord.model_validate({n: row[n] for n in RECORD_FIELDS}) for row in rows]

@@ -1,0 +1,191 @@
+"""Vacancy scale benchmark on SYNTHETIC vacancies (``scripts.vacancy_gen``): figures,
+not asserts, all measured in one run on one machine.
+
+It opens the services on a fresh data folder (the embedded default ontology unless
+``OVERSTAP_DATABASE_URL``/``OVERSTAP_DATA_DIR`` say otherwise) and prints:
+
+* ingest rate (vacancies/s) through ``VacancyService.ingest`` in batches of 500, the
+  path ``POST /v1/vacancies`` takes minus HTTP: with skill extraction on a sample, and
+  without it for the whole load;
+* the vacancy tables' share of the database and the FAISS index's size on disk;
+* resident memory (RSS) after the load, and the time a restart needs to load the index;
+* search latency p50/p99 over the index alone (vector in, filtered top 10 out) and
+  through the full search (text → profile → ranked fits), with and without a region.
+
+    python -m scripts.vacancy_bench --count 100000 --with-skills 500
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+
+from indexes.vacancy_index import VacancyFilter, VacancyIndex
+from models.domain import VacancyRecord
+from ontology.store import Store
+from scripts.vacancy_gen import templates, vacancies
+from service.progress import RichProgress
+from service.runtime import open_services
+from service.settings import Settings
+from service.vacancies import VacancyQuery
+
+BATCH = 500
+STORIES = (
+    "Ik heb tien jaar als vrachtwagenchauffeur gewerkt en deed zelf kleine reparaties.",
+    "Jarenlang cv-ketels onderhouden en storingen verholpen bij klanten thuis.",
+    "Ik werkte in de horeca en wil nu iets met mijn handen doen, bijvoorbeeld lassen.",
+    "Als magazijnmedewerker reed ik heftruck en deed ik voorraadbeheer.",
+    "Ik heb elektrische installaties aangelegd in nieuwbouwwoningen.",
+    "Kok in een restaurant, goed in plannen en hygiënisch werken.",
+)
+
+
+def rss_mib() -> float:
+    """Resident memory now, from /proc (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(1000 * statistics.median(ordered), 2),
+        "p99_ms": round(1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2),
+    }
+
+
+def timed(work: Callable[[], Any], times: int) -> list[float]:
+    samples = []
+    for _ in range(times):
+        started = time.perf_counter()
+        work()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def table_bytes(store: Store) -> int | None:
+    """Bytes of the vacancy tables (SQLite's dbstat), or None where unavailable."""
+    try:
+        with store.reading() as conn:
+            from sqlalchemy import text
+
+            value = conn.execute(
+                text(
+                    "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'vacancy%' "
+                    "OR name LIKE 'ix_vacancy%' OR name LIKE 'sqlite_autoindex_vacancy%'"
+                )
+            ).scalar()
+        return int(value) if value is not None else None
+    except Exception:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--with-skills", type=int, default=500, help="sample ingested with skills")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    data_dir = Path(os.environ.get("OVERSTAP_DATA_DIR") or tempfile.mkdtemp(prefix="vbench-"))
+    settings = Settings(data_dir=data_dir)
+    store = Store(settings.resolved_database_url)
+    err_console = Console(stderr=True)
+    figures: dict[str, Any] = {"count": args.count, "data": "SYNTHETIC (scripts.vacancy_gen)"}
+    try:
+        services = open_services(settings, store)
+        found = templates(store)
+        records = [
+            VacancyRecord.model_validate(item)
+            for item in vacancies(found, args.count, args.seed, date.today())
+        ]
+        service = services.vacancies
+        figures["rss_before_mib"] = round(rss_mib(), 1)
+        sample = records[: args.with_skills]
+        rest = records[args.with_skills :]
+        with RichProgress(err_console) as progress:
+            progress.stage("ingest with skill extraction", len(sample))
+            started = time.perf_counter()
+            for start in range(0, len(sample), BATCH):
+                batch = sample[start : start + BATCH]
+                service.ingest(batch, skills=True)
+                progress.advance(len(batch))
+            seconds = time.perf_counter() - started
+            figures["ingest_with_skills_per_s"] = round(len(sample) / seconds, 1)
+            progress.stage("ingest without skill extraction", len(rest))
+            started = time.perf_counter()
+            for start in range(0, len(rest), BATCH):
+                batch = rest[start : start + BATCH]
+                service.ingest(batch, skills=False)
+                progress.advance(len(batch))
+            seconds = time.perf_counter() - started
+            figures["ingest_without_skills_per_s"] = round(len(rest) / max(seconds, 1e-9), 1)
+        index = service.index
+        figures["indexed"] = len(index)
+        figures["rss_after_mib"] = round(rss_mib(), 1)
+        with tempfile.TemporaryDirectory() as folder:
+            target = Path(folder) / "vacancies.faiss"
+            index.save(target)
+            figures["faiss_file_mib"] = round(target.stat().st_size / 2**20, 1)
+        tables = table_bytes(store)
+        figures["vacancy_tables_mib"] = round(tables / 2**20, 1) if tables else None
+
+        started = time.perf_counter()
+        reloaded = VacancyIndex.load(store, index.embedder, index.dimension)
+        figures["restart_load_s"] = round(time.perf_counter() - started, 2)
+        del reloaded
+
+        rng = random.Random(args.seed)
+        embedder = services.catalog.embedder
+        vectors = embedder.encode(list(STORIES), "query")
+        today = date.today()
+
+        def index_search(regions: list[str | None]) -> Callable[[], Any]:
+            def run() -> Any:
+                vector = vectors[rng.randrange(len(vectors))]
+                where = VacancyFilter(region=rng.choice(regions), today=today)
+                return index.search(np.asarray(vector), 10, where)
+
+            return run
+
+        def full_search(regions: list[str | None]) -> Callable[[], Any]:
+            def run() -> Any:
+                query = VacancyQuery(text=rng.choice(STORIES), region=rng.choice(regions))
+                return service.search(query, today)
+
+            return run
+
+        filters: dict[str, list[str | None]] = {
+            "no_filter": [None],
+            "province": ["Utrecht", "Zeeland", "Noord-Brabant", "Groningen"],
+            "postcode_2": ["35", "43", "56", "97"],
+        }
+        for name, make in (("index", index_search), ("search", full_search)):
+            times = args.queries if name == "index" else max(20, args.queries // 5)
+            for label, regions in filters.items():
+                figures[f"{name}_{label}"] = percentiles(timed(make(regions), times))
+    finally:
+        store.close()
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The vacancy index over a real store and real FAISS, with hand-made vectors: updates
+replace, removals and expiry hide, filters run inside the search, a second process
+follows the change log, and a fresh load sees exactly what was acknowledged."""
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from indexes.vacancy_index import VacancyFilter, VacancyIndex
+from models.domain import DerivedVacancy, VacancyRecord, VacancySkill
+from ontology.store import Store
+from ontology.vacancy_store import delete_vacancy, stored_vacancy, write_vacancies
+
+DIM = 8
+EMBEDDER = "test:vectors"
+TODAY = date(2026, 11, 28)
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.zeros(DIM, dtype=np.float32)
+    vector[: len(values)] = values
+    return vector / np.linalg.norm(vector)
+
+
+def derived(
+    vacancy_id: str,
+    vector: np.ndarray,
+    region: str | None = None,
+    postcode: str | None = None,
+    occupation: str = "urn:o:a",
+    expires: date | None = None,
+    title: str = "Monteur",
+) -> DerivedVacancy:
+    record = VacancyRecord(
+        id=vacancy_id,
+        title=title,
+        text=f"Tekst van {vacancy_id}.",
+        region=region,
+        postcode=postcode,
+        expires=expires,
+    )
+    return DerivedVacancy(
+        record=record,
+        embedder=EMBEDDER,
+        snapshot="s1",
+        vector=vector.astype(np.float32).tobytes(),
+        occupations=[(occupation, 0.9), ("urn:o:z", 0.5)],
+        skills=[VacancySkill(uri="urn:s:1", confidence=0.1, start=0, end=5)],
+    )
+
+
+def ids(index: VacancyIndex, hits: list[tuple[int, float]]) -> list[str]:
+    return [meta.id for number, _ in hits if (meta := index.meta(number)) is not None]
+
+
+def test_update_replaces_delete_removes_and_a_reload_agrees(store: Store) -> None:
+    statuses = write_vacancies(
+        store, [derived("a", unit(1, 0)), derived("b", unit(0, 1)), derived("c", unit(1, 1))]
+    )
+    assert statuses == {"a": "created", "b": "created", "c": "created"}
+    index = VacancyIndex.load(store, EMBEDDER, DIM)
+    assert len(index) == 3
+    assert ids(index, index.search(unit(1, 0), 3, VacancyFilter()))[:2] == ["a", "c"]
+
+    # Same content again: nothing is logged or changed.
+    assert write_vacancies(store, [derived("a", unit(1, 0))]) == {"a": "unchanged"}
+    # A new text with a new vector replaces the old one: no duplicate hit.
+    moved = derived("a", unit(0, 0, 1), title="Lasser")
+    assert write_vacancies(store, [moved]) == {"a": "updated"}
+    assert index.sync(store) == 1
+    hits = ids(index, index.search(unit(0, 0, 1), 10, VacancyFilter()))
+    assert hits.count("a") == 1 and hits[0] == "a" and len(hits) == 3
+    stored = stored_vacancy(store, "a")
+    assert stored is not None and stored.record.title == "Lasser"
+
+    assert delete_vacancy(store, "b") and not delete_vacancy(store, "b")
+    index.sync(store)
+    assert "b" not in ids(index, index.search(unit(0, 1), 10, VacancyFilter()))
+    assert index.number_of("b") is None
+
+    fresh = VacancyIndex.load(store, EMBEDDER, DIM)
+    for vector in (unit(1, 0), unit(0, 1), unit(0, 0, 1)):
+        assert ids(fresh, fresh.search(vector, 10, VacancyFilter())) == ids(
+            index, index.search(vector, 10, VacancyFilter())
+        )
+
+
+def test_a_second_process_follows_the_change_log(store: Store, database_url: str) -> None:
+    reader = VacancyIndex.load(store, EMBEDDER, DIM)
+    other = Store(database_url)  # another process: its own engine and connections
+    try:
+        write_vacancies(other, [derived("x", unit(1, 0)), derived("y", unit(0, 1))])
+        delete_vacancy(other, "y")
+    finally:
+        other.close()
+    assert len(reader) == 0
+    reader.sync(store)
+    assert ids(reader, reader.search(unit(1, 0), 5, VacancyFilter())) == ["x"]
+    assert reader.sync(store) == 0  # nothing new
+
+
+def test_filters_run_inside_the_search(store: Store) -> None:
+    """50 Zeeland vacancies far from the query and 150 elsewhere close to it: a filtered
+    search still returns the full ``k`` from Zeeland, not what survives a cut."""
+    rng = np.random.default_rng(7)
+    items = []
+    for i in range(200):
+        in_zeeland = i % 4 == 0
+        noise = rng.normal(0, 0.05, DIM)
+        base = unit(0, 1) if in_zeeland else unit(1, 0)
+        items.append(
+            derived(
+                f"v{i:03d}",
+                (base + noise).astype(np.float32),
+                region="Zeeland" if in_zeeland else "Utrecht",
+                postcode=("4331" if i % 8 == 0 else "4460") if in_zeeland else "3511",
+                occupation="urn:o:welder" if i % 5 == 0 else "urn:o:a",
+                expires=TODAY - timedelta(days=1) if i in (8, 16) else None,
+            )
+        )
+    write_vacancies(store, items)
+    index = VacancyIndex.load(store, EMBEDDER, DIM)
+    query = unit(1, 0)
+
+    zeeland = ids(index, index.search(query, 20, VacancyFilter(region="zeeland", today=TODAY)))
+    assert len(zeeland) == 20 and all(int(v[1:]) % 4 == 0 for v in zeeland)
+    assert "v008" not in zeeland and "v016" not in zeeland  # expired
+
+    area = ids(index, index.search(query, 100, VacancyFilter(region="433", today=TODAY)))
+    expected = {f"v{i:03d}" for i in range(0, 200, 8)} - {"v008", "v016"}
+    assert set(area) == expected
+    assert ids(index, index.search(query, 5, VacancyFilter(region="4"))) and not index.search(
+        query, 5, VacancyFilter(region="5")
+    )
+
+    welders = index.passing(VacancyFilter(occupations=["urn:o:welder"], today=TODAY))
+    assert len(welders) == 40  # i % 5 == 0, none of them expired (8 and 16 are not)
+    assert index.passing(VacancyFilter(occupations=["urn:o:nobody"])) == []
+    # "urn:o:z" scores far below the best occupation: it is not a link.
+    assert index.passing(VacancyFilter(occupations=["urn:o:z"])) == []
+
+
+@pytest.mark.parametrize("removed_share", [2, 3])
+def test_compaction_keeps_answers(store: Store, removed_share: int) -> None:
+    items = [derived(f"c{i:04d}", unit(1, i / 3000)) for i in range(2500)]
+    write_vacancies(store, items)
+    index = VacancyIndex.load(store, EMBEDDER, DIM)
+    gone = [f"c{i:04d}" for i in range(0, 2500, removed_share)]
+    for vacancy_id in gone:
+        delete_vacancy(store, vacancy_id)
+    index.sync(store)
+    kept = set(f"c{i:04d}" for i in range(2500)) - set(gone)
+    assert len(index) == len(kept)
+    # Half removed: the columns were compacted; a third: not yet (dead slots skipped).
+    assert (index.dead_slots == 0) == (removed_share == 2)
+    found = set(ids(index, index.search(unit(1, 0), 2500, VacancyFilter(today=TODAY))))
+    assert found == kept
