@@ -57,8 +57,9 @@ class _Columns:
     until ``compact`` rebuilds the columns (the FAISS index itself removes in place)."""
 
     numbers: list[int] = field(default_factory=list)
-    province: list[str] = field(default_factory=list)
-    postcode: list[str] = field(default_factory=list)
+    province: list[int] = field(default_factory=list)  # code, see ``_province_code``
+    postcode: list[int] = field(default_factory=list)  # the digits as a number
+    postcode_digits: list[int] = field(default_factory=list)  # how many digits
     posted: list[int] = field(default_factory=list)
     expires: list[int] = field(default_factory=list)
     alive: list[bool] = field(default_factory=list)
@@ -88,7 +89,8 @@ class VacancyIndex:
         self.dimension = dimension
         self.applied = 0  # the last change-log sequence number applied
         self._index: VectorIndex = create_index(dimension, "flat")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the FAISS index and the columns
+        self._sync_lock = threading.Lock()  # one sync at a time
         self._columns = _Columns()
         self._slot: dict[int, int] = {}
         self._meta: dict[int, VacancyMeta] = {}
@@ -111,18 +113,19 @@ class VacancyIndex:
         return index
 
     def sync(self, store: Store) -> int:
-        """Apply the store's changes since the last sync; returns how many vectors changed."""
-        seq, latest = changes_since(store, self.applied)
-        if not latest:
-            self.applied = seq
-            return 0
-        upserted = [number for number, removed in latest.items() if not removed]
-        rows = indexed_vacancies(store, self.embedder, upserted) if upserted else []
-        found = {row.number for row in rows}
-        gone = [number for number in latest if number not in found]
-        self._apply(rows, gone)
-        self.applied = seq
-        return len(latest)
+        """Apply the store's changes since the last sync; returns how many vectors changed.
+
+        One sync at a time: two overlapping ones (a request's and the background one)
+        could otherwise re-add a vector the other had just removed."""
+        with self._sync_lock:
+            seq, latest = changes_since(store, self.applied)
+            if latest:
+                upserted = [number for number, removed in latest.items() if not removed]
+                rows = indexed_vacancies(store, self.embedder, upserted) if upserted else []
+                found = {row.number for row in rows}
+                self._apply(rows, [number for number in latest if number not in found])
+            self.applied = max(self.applied, seq)
+            return len(latest)
 
     def _apply(self, rows: Sequence[IndexedVacancy], removed: Iterable[int]) -> None:
         """Replace or add ``rows`` and drop ``removed``, under the lock."""
@@ -139,8 +142,9 @@ class VacancyIndex:
             for row in rows:
                 self._slot[row.number] = len(columns.numbers)
                 columns.numbers.append(row.number)
-                columns.province.append((row.region or "").lower())
-                columns.postcode.append(row.postcode or "")
+                columns.province.append(self._province_code((row.region or "").lower()))
+                columns.postcode.append(int(row.postcode or 0))
+                columns.postcode_digits.append(len(row.postcode or ""))
                 columns.posted.append(row.posted.toordinal() if row.posted else NO_DATE)
                 columns.expires.append(row.expires.toordinal() if row.expires else NEVER)
                 columns.alive.append(True)
@@ -174,6 +178,7 @@ class VacancyIndex:
             numbers=[old.numbers[s] for s in keep],
             province=[old.province[s] for s in keep],
             postcode=[old.postcode[s] for s in keep],
+            postcode_digits=[old.postcode_digits[s] for s in keep],
             posted=[old.posted[s] for s in keep],
             expires=[old.expires[s] for s in keep],
             alive=[True] * len(keep),
@@ -217,10 +222,6 @@ class VacancyIndex:
         """Ranking inputs of one indexed vacancy."""
         return self._meta.get(number)
 
-    def vector(self, number: int) -> NDArray[np.float32] | None:
-        """The stored vector of one indexed vacancy."""
-        return self._index.reconstruct(number) if number in self._slot else None
-
     def allowed(self, where: VacancyFilter) -> NDArray[np.int64] | None:
         """Numbers that pass ``where``; None when nothing narrows (every vacancy)."""
         with self._lock:
@@ -239,22 +240,22 @@ class VacancyIndex:
         region = (where.region or "").strip().lower()
         if region:
             narrowed = True
-            if region.isdigit():
+            if region.isascii() and region.isdigit():
                 # A postcode of n digits starts with the prefix p of length m when it has
                 # at least m digits and its first m digits, as a number, equal p.
                 digits, value = arrays["postcode_digits"], arrays["postcode"]
                 shift = np.maximum(digits - len(region), 0)
                 mask &= (digits >= len(region)) & (value // 10**shift == int(region))
             else:
-                mask &= arrays["province"] == self._province_code(region)
+                mask &= arrays["province"] == self._provinces.get(region, -1)
         if where.occupations is not None:
             narrowed = True
             members: set[int] = set()
             for uri in where.occupations:
                 members |= self._by_occupation.get(uri, set())
             mask &= np.isin(arrays["numbers"], np.fromiter(members, dtype=np.int64))
-        if not narrowed:
-            return None
+        if not narrowed or mask.all():
+            return None  # an id selector over every vacancy would only cost time
         allowed: NDArray[np.int64] = arrays["numbers"][mask]
         return allowed
 
@@ -265,17 +266,14 @@ class VacancyIndex:
         """The columns as arrays, rebuilt on the first search after a change."""
         if self._arrays is None:
             columns = self._columns
-            postcodes = columns.postcode
             self._arrays = {
                 "numbers": np.asarray(columns.numbers, dtype=np.int64),
                 "posted": np.asarray(columns.posted, dtype=np.int64),
                 "expires": np.asarray(columns.expires, dtype=np.int64),
                 "alive": np.asarray(columns.alive, dtype=np.int64),
-                "province": np.asarray(
-                    [self._province_code(p) for p in columns.province], dtype=np.int64
-                ),
-                "postcode": np.asarray([int(p or 0) for p in postcodes], dtype=np.int64),
-                "postcode_digits": np.asarray([len(p) for p in postcodes], dtype=np.int64),
+                "province": np.asarray(columns.province, dtype=np.int64),
+                "postcode": np.asarray(columns.postcode, dtype=np.int64),
+                "postcode_digits": np.asarray(columns.postcode_digits, dtype=np.int64),
             }
         return self._arrays
 
@@ -293,6 +291,14 @@ class VacancyIndex:
             for number, score in zip(ids[0], scores[0], strict=True)
             if number >= 0
         ]
+
+    def newest(self, numbers: Sequence[int], count: int) -> list[int]:
+        """The ``count`` most recently posted of ``numbers`` (undated ones last)."""
+        with self._lock:
+            posted = self._columns.posted
+            dated = [(posted[self._slot[n]], n) for n in numbers if n in self._slot]
+        dated.sort(reverse=True)
+        return [number for _, number in dated[:count]]
 
     def passing(self, where: VacancyFilter, among: Ids | None = None) -> list[int]:
         """Numbers that pass ``where`` (optionally only those in ``among``)."""

@@ -4,7 +4,6 @@ small API the importers, the indexes and the service share."""
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -280,15 +279,3 @@ class Store:
                 )
             ).all()
         return [(uri, isco) for uri, isco in rows]
-
-    def vacancy_titles(self) -> list[tuple[str, str, str | None, str | None]]:
-        """``(id, title, province, postcode)`` of vacancies that have not expired."""
-        vacancy = table_of(Vacancy)
-        today = datetime.now(UTC).date()
-        with self.reading() as conn:
-            rows = conn.execute(
-                select(vacancy.c.id, vacancy.c.title, vacancy.c.region, vacancy.c.postcode)
-                .where((vacancy.c.expires.is_(None)) | (vacancy.c.expires >= today))
-                .order_by(vacancy.c.id)
-            ).all()
-        return [(vid, title, region, postcode) for vid, title, region, postcode in rows]

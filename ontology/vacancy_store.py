@@ -38,8 +38,15 @@ class IndexedVacancy:
     skills: list[VacancySkill] | None
 
 
-def _lock(conn: Connection) -> None:
-    if conn.dialect.name == "postgresql":
+def _lock(conn: Connection, begin: bool = True) -> None:
+    """Take the writer lock before the first read of a vacancy write, so the reads that
+    decide what to write (does this id exist? which number?) cannot go stale. SQLite's
+    driver would only begin at the first INSERT; PostgreSQL needs the table lock for
+    sequence numbers to follow commit order."""
+    if conn.dialect.name == "sqlite":
+        if begin:  # (inside a transaction that already wrote, SQLite holds the lock)
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
         conn.execute(text("LOCK TABLE vacancy_change IN EXCLUSIVE MODE"))
 
 
@@ -61,32 +68,80 @@ def _insert_entry(conn: Connection, row: dict[str, Any]) -> int:
     return int(conn.execute(insert(entry).values(**row).returning(entry.c.number)).scalar_one())
 
 
-def write_vacancies(store: Store, items: Sequence[DerivedVacancy]) -> dict[str, str]:
+def _existing(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Stored rows of ``ids`` with their entry's number, embedder and whether it has
+    skills."""
+    vacancy, entry = table_of(Vacancy), table_of(VacancyEntry)
+    existing: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(
+            select(
+                vacancy,
+                entry.c.number,
+                entry.c.embedder,
+                entry.c.skills.is_(None).label("without_skills"),
+            )
+            .outerjoin(entry, entry.c.vacancy_id == vacancy.c.id)
+            .where(vacancy.c.id.in_(ids[start : start + 500]))
+        ).mappings()
+        existing.update({row["id"]: dict(row) for row in rows})
+    return existing
+
+
+def _same(old: dict[str, Any], record: VacancyRecord) -> bool:
+    fields = record.model_dump()
+    return all(old[name] == fields[name] for name in RECORD_FIELDS)
+
+
+def _current(
+    old: dict[str, Any] | None, record: VacancyRecord, embedder: str, skills: bool
+) -> bool:
+    """The stored entry already answers for this content, embedder and skill choice."""
+    return (
+        old is not None
+        and old["number"] is not None
+        and _same(old, record)
+        and old["embedder"] == embedder
+        and not (skills and old["without_skills"])
+    )
+
+
+def unchanged_ids(
+    store: Store, records: Sequence[VacancyRecord], embedder: str, skills: bool
+) -> set[str]:
+    """Ids whose stored content and derived data already match: a daily full-feed
+    resend need not be embedded again."""
+    with store.reading() as conn:
+        existing = _existing(conn, [r.id for r in records])
+    return {r.id for r in records if _current(existing.get(r.id), r, embedder, skills)}
+
+
+def write_vacancies(
+    store: Store, items: Sequence[DerivedVacancy], entries_only: bool = False
+) -> dict[str, str]:
     """Store vacancies with their derived data in one transaction; per id ``created``,
-    ``updated`` or ``unchanged`` (same content, same embedder: nothing is logged)."""
+    ``updated`` or ``unchanged`` (same content, same embedder: nothing is logged).
+
+    ``entries_only`` (deriving rows that are already stored): only derived data is
+    written, and only where the row still holds the content it was derived from; a row
+    deleted or changed meanwhile is left alone (``skipped``), so slow derivation never
+    brings back a removed vacancy or overwrites a newer one."""
     vacancy, entry = table_of(Vacancy), table_of(VacancyEntry)
     statuses: dict[str, str] = {}
     now = datetime.now(UTC)
     with store.transaction() as conn:
         _lock(conn)
-        ids = [item.record.id for item in items]
-        existing: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), 500):
-            rows = conn.execute(
-                select(
-                    vacancy,
-                    entry.c.number,
-                    entry.c.embedder,
-                    entry.c.skills.is_(None).label("without_skills"),
-                )
-                .outerjoin(entry, entry.c.vacancy_id == vacancy.c.id)
-                .where(vacancy.c.id.in_(ids[start : start + 500]))
-            ).mappings()
-            existing.update({row["id"]: dict(row) for row in rows})
+        existing = _existing(conn, [item.record.id for item in items])
         changed: list[int] = []
         for item in items:
             fields = item.record.model_dump()
             old = existing.get(item.record.id)
+            if entries_only and (old is None or not _same(old, item.record)):
+                statuses[item.record.id] = "skipped"
+                continue
+            if _current(old, item.record, item.embedder, item.skills is not None):
+                statuses[item.record.id] = "unchanged"
+                continue
             entry_row = {
                 "vacancy_id": item.record.id,
                 "embedder": item.embedder,
@@ -97,33 +152,48 @@ def write_vacancies(store: Store, items: Sequence[DerivedVacancy]) -> dict[str, 
             }
             if old is None:
                 conn.execute(insert(vacancy).values(**fields, updated_at=now))
-                number = _insert_entry(conn, entry_row)
                 statuses[item.record.id] = "created"
             else:
-                same = all(old[name] == fields[name] for name in RECORD_FIELDS)
-                adds_skills = item.skills is not None and bool(old["without_skills"])
-                if (
-                    same
-                    and old["number"] is not None
-                    and old["embedder"] == item.embedder
-                    and not adds_skills
-                ):
-                    statuses[item.record.id] = "unchanged"
-                    continue
-                conn.execute(
-                    update(vacancy)
-                    .where(vacancy.c.id == item.record.id)
-                    .values(**fields, updated_at=now)
-                )
-                if old["number"] is None:
-                    number = _insert_entry(conn, entry_row)
-                else:
-                    number = old["number"]
-                    conn.execute(update(entry).where(entry.c.number == number).values(**entry_row))
+                if not entries_only:
+                    conn.execute(
+                        update(vacancy)
+                        .where(vacancy.c.id == item.record.id)
+                        .values(**fields, updated_at=now)
+                    )
                 statuses[item.record.id] = "updated"
+            if old is None or old["number"] is None:
+                number = _insert_entry(conn, entry_row)
+            else:
+                number = old["number"]
+                conn.execute(update(entry).where(entry.c.number == number).values(**entry_row))
             changed.append(int(number))
         _log(conn, changed, removed=False)
     return statuses
+
+
+def forget_derived(conn: Connection, ids: Sequence[str]) -> None:
+    """Drop the derived data of vacancies whose rows a bulk import is about to change
+    (in its transaction), logging their removal from the index; the service derives
+    them again (``VacancyService.catch_up``)."""
+    entry = table_of(VacancyEntry)
+    _lock(conn, begin=False)
+    numbers: list[int] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        numbers += [
+            int(n)
+            for n in conn.execute(
+                select(entry.c.number).where(entry.c.vacancy_id.in_(chunk))
+            ).scalars()
+        ]
+        conn.execute(delete(entry).where(entry.c.vacancy_id.in_(chunk)))
+    _log(conn, numbers, removed=True)
+
+
+def changed_ids(conn: Connection, records: Sequence[VacancyRecord]) -> list[str]:
+    """Ids of ``records`` that are stored with other content."""
+    existing = _existing(conn, [r.id for r in records])
+    return [r.id for r in records if r.id in existing and not _same(existing[r.id], r)]
 
 
 def delete_vacancy(store: Store, vacancy_id: str) -> bool:

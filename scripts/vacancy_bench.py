@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="skip the ingest: measure size, memory and search on what OVERSTAP_DATA_DIR holds",
+    )
     args = parser.parse_args(argv)
 
     data_dir = Path(os.environ.get("OVERSTAP_DATA_DIR") or tempfile.mkdtemp(prefix="vbench-"))
@@ -118,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         figures["rss_before_mib"] = round(rss_mib(), 1)
         sample = records[: args.with_skills]
         rest = records[args.with_skills :]
+        if args.measure_only:
+            sample, rest = [], []
         with RichProgress(err_console) as progress:
             progress.stage("ingest with skill extraction", len(sample))
             started = time.perf_counter()
@@ -126,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                 service.ingest(batch, skills=True)
                 progress.advance(len(batch))
             seconds = time.perf_counter() - started
-            figures["ingest_with_skills_per_s"] = round(len(sample) / seconds, 1)
+            figures["ingest_with_skills_per_s"] = round(len(sample) / max(seconds, 1e-9), 1)
             progress.stage("ingest without skill extraction", len(rest))
             started = time.perf_counter()
             for start in range(0, len(rest), BATCH):

@@ -51,10 +51,7 @@ def check_batch(
             record = VacancyRecord.model_validate(raw)
         except ValidationError as exc:
             errors = [
-                RecordError(
-                    field=".".join(str(p) for p in error["loc"]) or "(record)",
-                    message=error["msg"],
-                )
+                RecordError(field=".".join(str(p) for p in error["loc"]), message=error["msg"])
                 for error in exc.errors()
             ]
             invalid.append(RecordResult(index=position, id=key, status="invalid", errors=errors))
@@ -205,7 +202,10 @@ def candidates_answer(
 def problem_errors(results: list[RecordResult]) -> list[dict[str, Any]]:
     """Per-field errors of a rejected batch, named as request fields."""
     return [
-        {"field": f"body.vacancies.{r.index}.{e.field}", "message": e.message}
+        {
+            "field": ".".join(filter(None, ("body.vacancies", str(r.index), e.field))),
+            "message": e.message,
+        }
         for r in results
         for e in r.errors
     ]

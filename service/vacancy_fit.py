@@ -21,6 +21,8 @@ from indexes.vacancy_index import VacancyFilter, VacancyIndex
 from models.domain import VacancySkill
 from service.matching import Cover, MatchModel
 
+RECENT = 200
+
 
 @dataclass(frozen=True)
 class VacancyFit:
@@ -100,8 +102,9 @@ def open_vacancies(
     limit: int = 5,
 ) -> list[str]:
     """Ids of open vacancies for an occupation (in a region), best fit first: what a
-    match result shows."""
+    match result shows. The fit ranks the ``RECENT`` most recently posted, so a match
+    costs the same with a hundred or a hundred thousand vacancies."""
     where = VacancyFilter(region, [occupation], None, today)
-    candidates = dict.fromkeys(index.passing(where))
+    candidates = dict.fromkeys(index.newest(index.passing(where), RECENT))
     fits = rank_fits(index, model, candidates, strengths, [occupation])
     return [fit.id for fit in fits[:limit]]

@@ -1,11 +1,13 @@
 """Request and response models of the vacancy endpoints (the API documentation of
 ``/v1/vacancies``)."""
 
+import re
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from models.domain import PROVINCES
 from service.schemas import MAX_BATCH, MAX_TEXT, Answer, ConceptRef
 
 EXAMPLE_VACANCY = {
@@ -46,7 +48,10 @@ class VacancyBatch(BaseModel):
 class RecordError(BaseModel):
     """What is wrong with one field of one record."""
 
-    field: str = Field(description="The field, e.g. `region`.", examples=["region"])
+    field: str = Field(
+        description="The field, e.g. `region` (empty: the record as a whole).",
+        examples=["region"],
+    )
     message: str = Field(description="What is wrong.", examples=["unknown province 'Utreg'"])
 
 
@@ -168,12 +173,12 @@ class VacancySearchRequest(BaseModel):
         default=None,
         min_length=1,
         max_length=64,
-        description="A province (name) or a postcode prefix (1–4 digits).",
+        description="A province (name, any case) or a postcode prefix (1–4 digits).",
         examples=["Utrecht"],
     )
     posted_since: date | None = Field(
         default=None,
-        description="Only vacancies posted on or after this day.",
+        description="Only vacancies posted on or after this day (undated ones are left out).",
         examples=["2026-11-01"],
     )
     min_score: float = Field(
@@ -183,6 +188,19 @@ class VacancySearchRequest(BaseModel):
     lang: str = Field(
         default="nl", min_length=2, max_length=8, description="Label language.", examples=["nl"]
     )
+
+    @field_validator("region")
+    @classmethod
+    def _province_or_postcode(cls, value: str | None) -> str | None:
+        if value is None or re.fullmatch(r"[0-9]{1,4}", value):
+            return value
+        for province in PROVINCES:
+            if province.lower() == value.strip().lower():
+                return province
+        raise ValueError(
+            f"{value!r} is neither a province ({', '.join(PROVINCES)}) nor a postcode "
+            "prefix of 1–4 digits"
+        )
 
     @model_validator(mode="after")
     def _something_to_search(self) -> "VacancySearchRequest":

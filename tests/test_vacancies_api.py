@@ -68,7 +68,9 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 
 def test_writes_need_the_key(client: TestClient) -> None:
     body = {"vacancies": [vacancy("key-1")]}
-    problem(client.post("/v1/vacancies", json=body), 401)
+    refused = client.post("/v1/vacancies", json=body)
+    problem(refused, 401)
+    assert refused.headers["www-authenticate"] == "Bearer"
     problem(client.post("/v1/vacancies", json=body, headers={"X-API-Key": "wrong"}), 401)
     problem(client.delete("/v1/vacancies/vac-0001"), 401)
     ok = client.post("/v1/vacancies", json=body, headers={"Authorization": f"Bearer {KEY}"})
@@ -216,6 +218,10 @@ def test_search_needs_something(client: TestClient) -> None:
     body = problem(client.post("/v1/vacancies/search", json={}), 422)
     assert "at least one" in body["detail"]
     problem(client.post("/v1/vacancies/search", json={"region": "x", "limit": 0}), 422)
+    for region in ("Utreg", "12345", "²"):
+        bad = problem(client.post("/v1/vacancies/search", json={"region": region}), 422)
+        assert [e["field"] for e in bad["errors"]] == ["body.region"]
+    assert client.post("/v1/vacancies/search", json={"region": "noord-holland"}).status_code == 200
     problem(client.post("/v1/vacancies/search", json={"occupations": ["https://x.y/z"]}), 422)
 
 

@@ -2,15 +2,24 @@
 replace, removals and expiry hide, filters run inside the search, a second process
 follows the change log, and a fresh load sees exactly what was acknowledged."""
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from indexes.vacancy_index import VacancyFilter, VacancyIndex
 from models.domain import DerivedVacancy, VacancyRecord, VacancySkill
+from ontology.importers.vacancies import import_vacancies
 from ontology.store import Store
-from ontology.vacancy_store import delete_vacancy, stored_vacancy, write_vacancies
+from ontology.vacancy_store import (
+    delete_vacancy,
+    stored_vacancy,
+    vacancies_to_derive,
+    write_vacancies,
+)
+from ontology.writer import OntologyWriter
 
 DIM = 8
 EMBEDDER = "test:vectors"
@@ -156,3 +165,34 @@ def test_compaction_keeps_answers(store: Store, removed_share: int) -> None:
     assert (index.dead_slots == 0) == (removed_share == 2)
     found = set(ids(index, index.search(unit(1, 0), 2500, VacancyFilter(today=TODAY))))
     assert found == kept
+
+
+def test_deriving_never_brings_back_a_deleted_or_changed_vacancy(store: Store) -> None:
+    """Catch-up derives stored rows slowly; a row deleted or changed meanwhile must
+    stay as the other writer left it."""
+    write_vacancies(store, [derived("kept", unit(1, 0)), derived("gone", unit(0, 1))])
+    slow = [derived("kept", unit(1, 0), title="Oude titel"), derived("gone", unit(0, 1))]
+    delete_vacancy(store, "gone")
+    statuses = write_vacancies(store, slow, entries_only=True)
+    assert statuses == {"kept": "skipped", "gone": "skipped"}
+    assert stored_vacancy(store, "gone") is None
+    kept = stored_vacancy(store, "kept")
+    assert kept is not None and kept.record.title == "Monteur"
+
+
+def test_a_bulk_import_that_changes_a_row_takes_it_out_of_the_index(
+    store: Store, tmp_path: Path
+) -> None:
+    write_vacancies(store, [derived("vac-1", unit(1, 0), region="Utrecht")])
+    index = VacancyIndex.load(store, EMBEDDER, DIM)
+    assert index.number_of("vac-1") is not None
+    changed = {"id": "vac-1", "title": "Monteur", "text": "Tekst van vac-1.", "region": "Zeeland"}
+    same = {"id": "vac-2", "title": "Lasser", "text": "Nieuw."}
+    path = tmp_path / "vacancies.jsonl"
+    path.write_text(json.dumps(changed) + "\n" + json.dumps(same) + "\n", encoding="utf-8")
+    with store.transaction() as conn:
+        import_vacancies(OntologyWriter(conn), path)
+    index.sync(store)
+    assert index.number_of("vac-1") is None  # the old region and vector are gone
+    pending = {r.id for r in vacancies_to_derive(store, EMBEDDER)}
+    assert pending == {"vac-1", "vac-2"}  # both wait to be derived by the service

@@ -19,6 +19,7 @@ from ontology.errors import SourceError
 from ontology.importers.report import ImportReport
 from ontology.progress import NO_PROGRESS, Progress
 from ontology.sources import json_lines
+from ontology.vacancy_store import changed_ids, forget_derived
 from ontology.writer import OntologyWriter, Row, upsert
 
 
@@ -70,6 +71,9 @@ def import_vacancies(
     by the service when it opens the store (``VacancyService.catch_up``)."""
     now = datetime.now(UTC)
     records = read_vacancies(path, progress)
+    # Rows whose content changes lose their derived data (and leave the index) until
+    # the service derives them again: no index keeps an old vector or region.
+    forget_derived(writer.conn, changed_ids(writer.conn, records))
     rows: list[Row] = [{**record.model_dump(), "updated_at": now} for record in records]
     content = tuple(name for name in VacancyRecord.model_fields if name != "id")
     upsert(

@@ -73,7 +73,9 @@ def require_write_key(
         given = authorization[7:].strip()
     if not hmac.compare_digest(given.encode(), expected):
         raise HTTPException(
-            401, "this call writes: it needs the write API key (X-API-Key or Bearer)"
+            401,
+            "this call writes: it needs the write API key (X-API-Key or Bearer)",
+            headers={"WWW-Authenticate": "Bearer"},
         )
 
 

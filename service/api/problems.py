@@ -89,7 +89,9 @@ def install(app: FastAPI) -> None:
             413: "Request too large",
             503: "Not ready",
         }.get(exc.status_code, "HTTP error")
-        return problem(exc.status_code, title, str(exc.detail))
+        response = problem(exc.status_code, title, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def crashed(_: Request, exc: Exception) -> JSONResponse:

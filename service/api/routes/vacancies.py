@@ -1,7 +1,7 @@
 """Vacancies: batch upsert, look-up, removal, search and candidate backgrounds."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
@@ -25,6 +25,9 @@ from service.vacancy_schemas import (
 
 router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
 
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "A write key is configured and was not given (problem+json)."}
+}
 VacancyId = Annotated[
     str,
     Path(description="The publisher's vacancy id.", max_length=120, examples=["vac-2026-000123"]),
@@ -36,6 +39,13 @@ VacancyId = Annotated[
     summary="Store or update vacancies (batch upsert by id)",
     response_model=VacancyBatchAnswer,
     dependencies=[WriteAccess],
+    responses={
+        **UNAUTHORIZED,
+        422: {
+            "description": "Atomic batch with invalid records, "
+            "or a malformed body (problem+json naming the fields)."
+        },
+    },
     description="Up to 500 vacancies per call. Each is checked on its own: the answer says "
     "per record whether it was created, updated, unchanged or invalid (and why); valid "
     "records are stored even when others are not, unless `atomic` is true (then one "
@@ -90,7 +100,7 @@ def get_vacancy(service: VacanciesDep, id: VacancyId, lang: Lang = "nl") -> Vaca
     "/{id}",
     summary="Remove a vacancy",
     status_code=204,
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **UNAUTHORIZED},
     dependencies=[WriteAccess],
     description="Removes the vacancy and its vector; it never appears in results again.",
 )
