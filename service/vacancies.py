@@ -36,6 +36,9 @@ PASSAGE_CHARS = 300
 DERIVE_BATCH = 64
 POOL = 200  # text search: nearest vacancies ranked by the full fit
 CATCH_UP_CHUNK = 500
+# Skills without a text: the fit of this many of the most recently posted vacancies
+# asking for a covered skill (a common skill can reach most of a national index).
+SKILL_POOL = 2000
 
 
 @dataclass(frozen=True)
@@ -191,8 +194,8 @@ class VacancyService:
             covered = [
                 s for s, c in covers.items() if c.credit >= matcher.model.settings.covered_at
             ]
-            asking = self.index.asking_for(covered)
-            candidates = dict.fromkeys(self.index.passing(where, among=asking))
+            asking = self.index.passing(where, among=self.index.asking_for(covered))
+            candidates = dict.fromkeys(self.index.newest(asking, SKILL_POOL))
         else:
             # Nothing to rank by but the occupation: the most recently posted that pass.
             passing = self.index.passing(where)
