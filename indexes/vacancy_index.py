@@ -222,12 +222,8 @@ class VacancyIndex:
         """Ranking inputs of one indexed vacancy."""
         return self._meta.get(number)
 
-    def allowed(self, where: VacancyFilter) -> NDArray[np.int64] | None:
-        """Numbers that pass ``where``; None when nothing narrows (every vacancy)."""
-        with self._lock:
-            return self._allowed(where)
-
     def _allowed(self, where: VacancyFilter) -> NDArray[np.int64] | None:
+        """Numbers that pass ``where``; None when every vacancy does (the lock is held)."""
         arrays = self._filter_arrays()
         mask = arrays["alive"].astype(bool)
         narrowed = self._dead > 0

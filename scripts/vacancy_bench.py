@@ -127,24 +127,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.measure_only:
             sample, rest = [], []
         with RichProgress(err_console) as progress:
-            progress.stage("ingest with skill extraction", len(sample))
-            started = time.perf_counter()
-            for start in range(0, len(sample), BATCH):
-                batch = sample[start : start + BATCH]
-                service.ingest(batch, skills=True)
-                progress.advance(len(batch))
-            seconds = time.perf_counter() - started
-            if sample:
-                figures["ingest_with_skills_per_s"] = round(len(sample) / seconds, 1)
-            progress.stage("ingest without skill extraction", len(rest))
-            started = time.perf_counter()
-            for start in range(0, len(rest), BATCH):
-                batch = rest[start : start + BATCH]
-                service.ingest(batch, skills=False)
-                progress.advance(len(batch))
-            seconds = time.perf_counter() - started
-            if rest:
-                figures["ingest_without_skills_per_s"] = round(len(rest) / seconds, 1)
+            for part, skills, figure in (
+                (sample, True, "ingest_with_skills_per_s"),
+                (rest, False, "ingest_without_skills_per_s"),
+            ):
+                if not part:
+                    continue
+                progress.stage(f"ingest, skills {'on' if skills else 'off'}", len(part))
+                started = time.perf_counter()
+                for start in range(0, len(part), BATCH):
+                    batch = part[start : start + BATCH]
+                    service.ingest(batch, skills=skills)
+                    progress.advance(len(batch))
+                figures[figure] = round(len(part) / (time.perf_counter() - started), 1)
         index = service.index
         figures["indexed"] = len(index)
         figures["rss_after_mib"] = round(rss_mib(), 1)

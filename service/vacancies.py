@@ -213,7 +213,7 @@ class VacancyService:
 
     def candidate_occupations(
         self, vacancy_id: str, limit: int
-    ) -> tuple[StoredVacancy, list[tuple[str, float, list[str]]]]:
+    ) -> list[tuple[str, float, list[str]]]:
         """Occupations whose skills cover this vacancy's best: side-entrant backgrounds.
         The vacancy's needs are its extracted skills (weighted by confidence), or the
         essential skills of its occupation when none were extracted. An occupation's
@@ -239,4 +239,4 @@ class VacancyService:
                     score = sum(needs[s] for s in shared) / total
                     ranked.append((occupation, score, shared))
         ranked.sort(key=lambda item: (-item[1], item[0]))
-        return stored, ranked[:limit]
+        return ranked[:limit]

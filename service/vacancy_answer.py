@@ -21,6 +21,7 @@ from service.vacancy_schemas import (
     SkillSpan,
     VacancyBatch,
     VacancyBatchAnswer,
+    VacancyFields,
     VacancyHit,
     VacancyOccupation,
     VacancyOut,
@@ -148,13 +149,7 @@ def search_answer(
             continue
         hits.append(
             VacancyHit(
-                id=record.id,
-                title=record.title,
-                region=record.region,
-                postcode=record.postcode,
-                employer=record.employer,
-                posted=record.posted,
-                expires=record.expires,
+                **record.model_dump(include=set(VacancyFields.model_fields)),
                 score=round(fit.score, 4),
                 scores=FitParts(
                     text=_rounded(fit.text),
@@ -179,7 +174,7 @@ def candidates_answer(
     service: VacancyService, vacancy_id: str, limit: int, lang: str
 ) -> CandidateOccupationsAnswer:
     """Side-entrant backgrounds for a vacancy, labelled."""
-    _, ranked = service.candidate_occupations(vacancy_id, limit)
+    ranked = service.candidate_occupations(vacancy_id, limit)
     uris = sorted({uri for uri, _, _ in ranked} | {s for _, _, shared in ranked for s in shared})
     labels = queries.preferred_labels(service.store, uris)
     catalog = service.matcher.catalog

@@ -102,15 +102,13 @@ class VacancySkillOut(ConceptRef):
     evidence: SkillSpan = Field(description="The best supporting piece of the text.")
 
 
-class VacancyOut(BaseModel):
-    """One vacancy as stored, with what overstap derived from it."""
+class VacancyFields(BaseModel):
+    """What a publisher sent that every vacancy answer shows."""
 
     id: str = Field(description="The publisher's id.", examples=["vac-2026-000123"])
     title: str = Field(description="Title as sent.", examples=[EXAMPLE_VACANCY["title"]])
-    text: str = Field(description="Text as sent.", examples=[EXAMPLE_VACANCY["text"]])
     region: str | None = Field(default=None, description="Province.", examples=["Utrecht"])
     postcode: str | None = Field(default=None, description="Postcode digits.", examples=["3511"])
-    city: str | None = Field(default=None, description="Place of work.", examples=["Utrecht"])
     employer: str | None = Field(
         default=None, description="Employer.", examples=[EXAMPLE_VACANCY["employer"]]
     )
@@ -118,6 +116,13 @@ class VacancyOut(BaseModel):
     expires: date | None = Field(
         default=None, description="Last day it is open.", examples=["2026-12-31"]
     )
+
+
+class VacancyOut(VacancyFields):
+    """One vacancy as stored, with what overstap derived from it."""
+
+    text: str = Field(description="Text as sent.", examples=[EXAMPLE_VACANCY["text"]])
+    city: str | None = Field(default=None, description="Place of work.", examples=["Utrecht"])
     expired: bool = Field(description="Past `expires`: no longer in results.", examples=[False])
     updated_at: datetime = Field(
         description="When the content last changed (UTC).", examples=["2026-11-28T09:00:00Z"]
@@ -231,20 +236,9 @@ class FitSkill(ConceptRef):
     )
 
 
-class VacancyHit(BaseModel):
+class VacancyHit(VacancyFields):
     """A vacancy ranked by fit."""
 
-    id: str = Field(description="The publisher's id.", examples=["vac-2026-000123"])
-    title: str = Field(description="Title as sent.", examples=[EXAMPLE_VACANCY["title"]])
-    region: str | None = Field(default=None, description="Province.", examples=["Utrecht"])
-    postcode: str | None = Field(default=None, description="Postcode digits.", examples=["3511"])
-    employer: str | None = Field(
-        default=None, description="Employer.", examples=[EXAMPLE_VACANCY["employer"]]
-    )
-    posted: date | None = Field(default=None, description="Posted on.", examples=["2026-11-20"])
-    expires: date | None = Field(
-        default=None, description="Last day it is open.", examples=["2026-12-31"]
-    )
     score: float = Field(description="Fit, 0–1.", examples=[0.71])
     scores: FitParts = Field(description="The parts of `score`.")
     matched_skills: list[FitSkill] = Field(description="Vacancy skills the person has.")
