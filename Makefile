@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint setup
+.PHONY: serve test lint setup bench-smoke
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +24,12 @@ lint: $(VENV)/.installed
 
 test: lint
 	$(BIN)/python -m pytest
+
+# CI smoke run of the performance harness: it must complete and print valid JSON with
+# its ratios. No speed is asserted (shared machines are noisy); docs/performance.md
+# holds the figures of full runs.
+bench-smoke: $(VENV)/.installed
+	$(BIN)/overstap bench --quick > bench-quick.json
+	$(BIN)/python -c "import json, sys; r = json.load(open('bench-quick.json')); \
+	assert r['ratios'] and r['service']['endpoints'], 'no figures'; \
+	print('bench --quick: valid JSON,', len(r['ratios']), 'ratios')"

@@ -7,13 +7,21 @@ vocabulary and idf, no pickles.
 """
 
 import json
+import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+NGRAMS = (1, 3)
+_RUNS_OF_WHITESPACE = re.compile(r"\s\s+")  # as scikit-learn's char analyzer
 
 
 def fold(text: str) -> str:
@@ -21,30 +29,81 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
 
 
-def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+def char_ngrams(text: str) -> list[str]:
+    """The 1–3-grams scikit-learn's ``analyzer="char"`` yields for ``fold(text)``."""
+    folded = _RUNS_OF_WHITESPACE.sub(" ", fold(text))
+    low, high = NGRAMS
+    return [
+        folded[i : i + n]
+        for n in range(low, min(high + 1, len(folded) + 1))
+        for i in range(len(folded) - n + 1)
+    ]
+
+
+def _vectorizer() -> "TfidfVectorizer":
+    # Imported here only: scikit-learn costs a second of start-up, and a server that
+    # loads a snapshot needs the fitted vocabulary and idf, not the fitting.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         analyzer="char",
-        ngram_range=(1, 3),
+        ngram_range=NGRAMS,
         lowercase=False,
         preprocessor=fold,
-        vocabulary=vocabulary,
         dtype=np.float32,
     )
+
+
+class QueryVectorizer:
+    """TF-IDF of query texts against a fitted vocabulary and idf, computed exactly as
+    scikit-learn's ``TfidfVectorizer.transform`` does (raw counts × idf, L2-normalised;
+    a test checks the two agree)."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: NDArray[np.float32]) -> None:
+        self.vocabulary = vocabulary
+        self.idf = idf.astype(np.float32)
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        indptr, indices, values = [0], [], []
+        for text in texts:
+            counts = Counter(self.vocabulary[g] for g in char_ngrams(text) if g in self.vocabulary)
+            columns = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
+            weights = np.array([counts[c] for c in columns], dtype=np.float32)
+            weights *= self.idf[columns]
+            norm = float(np.sqrt(np.dot(weights, weights)))
+            if norm > 0:
+                weights /= norm
+            indices.append(columns)
+            values.append(weights)
+            indptr.append(indptr[-1] + len(columns))
+        return sp.csr_matrix(
+            (
+                np.concatenate(values) if values else np.zeros(0, dtype=np.float32),
+                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32),
+                np.array(indptr, dtype=np.int64),
+            ),
+            shape=(len(texts), len(self.idf)),
+            dtype=np.float32,
+        )
 
 
 class CharNgramIndex:
     """TF-IDF rows for a fixed list of texts; cosine search against them."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, matrix: sp.csr_matrix) -> None:
+    def __init__(self, vectorizer: QueryVectorizer, matrix: sp.csr_matrix) -> None:
         self._vectorizer = vectorizer
         self._matrix_t = matrix.T.tocsr()
 
     @classmethod
     def build(cls, texts: list[str]) -> "CharNgramIndex":
         """Fit the vocabulary and idf on ``texts`` and index them."""
-        vectorizer = _vectorizer()
-        matrix = vectorizer.fit_transform(texts) if texts else sp.csr_matrix((0, 0))
-        return cls(vectorizer, sp.csr_matrix(matrix))
+        if not texts:
+            empty = QueryVectorizer({}, np.zeros(0, dtype=np.float32))
+            return cls(empty, sp.csr_matrix((0, 0), dtype=np.float32))
+        fitted = _vectorizer()
+        matrix = fitted.fit_transform(texts)
+        vocabulary = {term: int(i) for term, i in fitted.vocabulary_.items()}
+        return cls(QueryVectorizer(vocabulary, fitted.idf_), sp.csr_matrix(matrix))
 
     def scores(self, queries: list[str]) -> sp.csr_matrix:
         """Cosine similarity of each query to every indexed text (sparse)."""
@@ -63,15 +122,15 @@ class CharNgramIndex:
 
     def save(self, folder: Path) -> list[Path]:
         """Write vocabulary, idf and matrix; returns the files written."""
-        fitted = getattr(self._vectorizer, "vocabulary_", {})  # an empty collection has none
-        vocabulary = {term: int(i) for term, i in fitted.items()}
         files = [
             folder / "lexical_vocabulary.json",
             folder / "lexical_idf.npy",
             folder / "lexical_matrix.npz",
         ]
-        files[0].write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
-        np.save(files[1], getattr(self._vectorizer, "idf_", np.zeros(0, dtype=np.float32)))
+        files[0].write_text(
+            json.dumps(self._vectorizer.vocabulary, ensure_ascii=False), encoding="utf-8"
+        )
+        np.save(files[1], self._vectorizer.idf)
         sp.save_npz(files[2], self._matrix_t.T.tocsr())
         return files
 
@@ -80,8 +139,5 @@ class CharNgramIndex:
         """Read what ``save`` wrote."""
         vocabulary = json.loads((folder / "lexical_vocabulary.json").read_text(encoding="utf-8"))
         matrix = sp.load_npz(folder / "lexical_matrix.npz")
-        if not vocabulary:
-            return cls(_vectorizer(), sp.csr_matrix(matrix))
-        vectorizer = _vectorizer(vocabulary)
-        vectorizer.idf_ = np.load(folder / "lexical_idf.npy")
-        return cls(vectorizer, sp.csr_matrix(matrix))
+        idf = np.load(folder / "lexical_idf.npy") if vocabulary else np.zeros(0, np.float32)
+        return cls(QueryVectorizer(vocabulary, idf), sp.csr_matrix(matrix))

@@ -42,7 +42,7 @@ def main() -> None:
     cache = EmbeddingCache(settings.cache_path)
     runs: list[tuple[str, Embedder, LabelIndex]] = []
     for spec in args.embedders.split(","):
-        loaded: Embedder = load_embedder(spec, settings.models_dir)
+        loaded: Embedder = load_embedder(spec, settings.models_dir, settings.runtime)
         runs.append((spec, loaded, _index(loaded, dataset.corpus, cache)))
     titles = [text for _, text in dataset.queries][: args.titles]
     timings: dict[str, list[float]] = {spec: [] for spec, _, _ in runs}

@@ -7,6 +7,7 @@ one transaction.
 
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -473,6 +474,56 @@ def evaluate_match(
         finally:
             store.close()
     print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def bench(
+    ontology: Annotated[
+        str, typer.Option(help="default (embedded) or esco (the full import from ../shared/data).")
+    ] = "default",
+    vacancies: Annotated[
+        int, typer.Option(min=0, help="Generate and index this many SYNTHETIC vacancies.")
+    ] = 0,
+    quick: Annotated[
+        bool, typer.Option(help="A small run (under 2 minutes on the default) for smoke tests.")
+    ] = False,
+    melo: Annotated[
+        bool, typer.Option(help="Check the fast runtime's MELO MRR against torch (full runs).")
+    ] = True,
+    keep: Annotated[
+        Path | None,
+        typer.Option(help="Build in this new folder and keep it (default: a temp one)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Also write the JSON document to this file.")
+    ] = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option(help="Also profile the server per endpoint with py-spy into this folder."),
+    ] = None,
+) -> None:
+    """Measure the service against its floor in one run: indexing, query embedding and
+    FAISS in-process, then a real server under 1, 4 and 8 clients. Prints a table on
+    stderr and one JSON document (with `ratios`) on stdout."""
+    from scripts.bench import BenchError, BenchOptions, run, table_rows
+    from scripts.bench_server import BenchServerError
+
+    options = BenchOptions(ontology, vacancies, quick, melo, keep, profile)
+    started = time.perf_counter()
+    with _failing_cleanly(BenchError, BenchServerError):
+        report = run(
+            options,
+            lambda text: err.print(f"[dim]{time.perf_counter() - started:6.1f} s[/dim] {text}"),
+        )
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    table = Table("figure", "value", title="overstap bench")
+    for name, value in table_rows(report):
+        table.add_row(name, value)
+    err.print(table)
+    document = json.dumps(report, indent=2)
+    if output is not None:
+        output.write_text(document + "\n", encoding="utf-8")
+    print(document)
 
 
 @app.command()

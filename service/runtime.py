@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexes.cache import EmbeddingCache
-from indexes.embedder import Embedder, configure_threads, load_embedder
+from indexes.embedder import Embedder, load_embedder
 from indexes.snapshot import BuildStats, SnapshotDirectory
 from indexes.vacancy_index import VacancyIndex
 from ontology.default import ensure_populated
@@ -22,10 +22,22 @@ from service.settings import Settings
 from service.vacancies import VacancyService
 
 
-def open_embedder(settings: Settings) -> Embedder:
-    """The configured embedder with threads set as configured."""
-    configure_threads(settings.threads)
-    return load_embedder(settings.embedder, settings.models_dir)
+def open_embedder(settings: Settings, serving: bool = False) -> Embedder:
+    """The configured embedder on the configured runtime: one thread per call in a
+    server (``request_threads``), every core (``threads``) in batch jobs."""
+    threads = settings.request_threads if serving else settings.threads
+    return load_embedder(settings.embedder, settings.models_dir, settings.runtime, threads)
+
+
+def limit_search_threads(threads: int) -> None:
+    """Cap FAISS's OpenMP and numpy's BLAS pools for a server process, where requests
+    run in parallel worker threads and a pool per request would oversubscribe the
+    cores (measured in docs/performance.md)."""
+    import faiss
+    from threadpoolctl import threadpool_limits
+
+    faiss.omp_set_num_threads(threads)
+    threadpool_limits(threads)
 
 
 def build_snapshot(
@@ -45,11 +57,13 @@ def build_snapshot(
         cache.close()
 
 
-def open_catalog(settings: Settings, store: Store, embedder: Embedder | None = None) -> Catalog:
+def open_catalog(
+    settings: Settings, store: Store, embedder: Embedder | None = None, serving: bool = False
+) -> Catalog:
     """Load the active snapshot (building one when there is none) into a Catalog."""
     if settings.load_default:
         ensure_populated(store)
-    embedder = embedder or open_embedder(settings)
+    embedder = embedder or open_embedder(settings, serving)
     directory = SnapshotDirectory(settings.snapshots_dir)
     if directory.active_id() is None:
         build_snapshot(settings, store, embedder)
@@ -72,10 +86,14 @@ def open_services(
     store: Store,
     embedder: Embedder | None = None,
     on_vacancies: Callable[[int], None] | None = None,
+    serving: bool = False,
 ) -> Services:
     """Catalog, extractor (calibrated), vacancy index (loaded from the store, with any
-    stored vacancy not yet derived for this embedder derived now) and matcher."""
-    catalog = open_catalog(settings, store, embedder)
+    stored vacancy not yet derived for this embedder derived now) and matcher;
+    ``serving`` sizes thread pools for a server."""
+    if serving:
+        limit_search_threads(settings.request_threads)
+    catalog = open_catalog(settings, store, embedder, serving)
     extractor = SkillExtractor(catalog)
     extractor.default_threshold()  # calibrate before the first request
     index = VacancyIndex.load(store, catalog.embedder.name, catalog.embedder.dimension)

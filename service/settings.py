@@ -3,6 +3,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,7 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Configuration of store, data folder, embedder and server."""
 
-    model_config = SettingsConfigDict(env_prefix="OVERSTAP_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="OVERSTAP_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     data_dir: Path = Field(
         default=Path("./var"),
@@ -34,10 +37,31 @@ class Settings(BaseSettings):
         description="Weight of the character TF-IDF channel in the fused score "
         "(1 - weight goes to the embeddings); chosen on MELO bel_q_nl_c_nl, see README.",
     )
+    runtime: Literal["onnx", "onnx-int8", "torch"] = Field(
+        default="onnx",
+        description="How the embedding model runs: 'onnx' (exported once to ONNX and run "
+        "by onnxruntime, same vectors, no torch in the server), 'onnx-int8' (the export "
+        "quantised to int8: faster, slightly different vectors, its own snapshots) or "
+        "'torch' (sentence-transformers on torch, the reference).",
+    )
     threads: int | None = Field(
         default=None,
         ge=1,
-        description="Torch threads for embedding; default: all cores.",
+        description="Threads per embedding call in batch jobs (reindex, import, "
+        "evaluate); default: all cores.",
+    )
+    request_threads: int = Field(
+        default=1,
+        ge=1,
+        description="Threads per embedding call and FAISS/BLAS search in `serve`: "
+        "concurrency comes from parallel requests, so one thread each avoids pools "
+        "fighting over the cores (see docs/performance.md).",
+    )
+    models_dir_override: Path | None = Field(
+        default=None,
+        validation_alias="OVERSTAP_MODELS_DIR",
+        description="Where model folders (bundled, tuned, ONNX exports) live; default "
+        "data_dir/models. Several data dirs may share one.",
     )
     max_body_bytes: int = Field(
         default=1_048_576,
@@ -62,7 +86,7 @@ class Settings(BaseSettings):
         description="Load the embedded Dutch default ontology when the store is empty.",
     )
 
-    @field_validator("database_url", "write_api_key", mode="before")
+    @field_validator("database_url", "write_api_key", "models_dir_override", mode="before")
     @classmethod
     def _blank_is_default(cls, value: str | None) -> str | None:
         return value or None
@@ -70,7 +94,7 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         """Where materialised embedding models live."""
-        return self.data_dir / "models"
+        return self.models_dir_override or self.data_dir / "models"
 
     @property
     def snapshots_dir(self) -> Path:

@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh SQLite store per test, the fixture files, the real data."""
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,23 @@ needs_shared_data = pytest.mark.skipif(
     not (SHARED_DATA / "esco-v1.1.1-en").is_dir(),
     reason=f"real data not found at {SHARED_DATA} (it lies beside the project root in CI)",
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One models folder for the whole run (``OVERSTAP_MODELS_DIR``), so the bundled
+    model is converted and exported to ONNX once, not once per test data dir; kept
+    between runs under ``OVERSTAP_TEST_CACHE_DIR`` when that is set."""
+    kept = os.environ.get("OVERSTAP_TEST_CACHE_DIR")
+    folder = Path(kept) / "models" if kept else tmp_path_factory.mktemp("models")
+    folder.mkdir(parents=True, exist_ok=True)
+    before = os.environ.get("OVERSTAP_MODELS_DIR")
+    os.environ["OVERSTAP_MODELS_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("OVERSTAP_MODELS_DIR", None)
+    else:
+        os.environ["OVERSTAP_MODELS_DIR"] = before
 
 
 @pytest.fixture

@@ -74,6 +74,49 @@ def test_lexical_channel_finds_a_misspelling_dense_cannot() -> None:
     assert fused[0].lexical > 0.5  # …the character n-grams did
 
 
+def test_query_tf_idf_equals_scikit_learn() -> None:
+    """The server computes query TF-IDF itself (scikit-learn's import alone costs a
+    second of start-up); it must give exactly what the fitted vectorizer gives."""
+    from indexes.lexical import QueryVectorizer, _vectorizer
+
+    labels = [
+        "Elektromonteur",
+        "monteur  elektro",
+        "coördinator\tlogistiek",
+        "café-eigenaar",
+        "a",
+        "  spaties   veel ",
+        "Straße façade",
+        "VCA-VOL",
+    ]
+    fitted = _vectorizer()
+    fitted.fit(labels)
+    ours = QueryVectorizer({t: int(i) for t, i in fitted.vocabulary_.items()}, fitted.idf_)
+    queries = ["electricien", "monteur\t\telektro ", "ñ", "", "zzz", "Coördinator", "a b"]
+    expected = fitted.transform(queries).toarray()
+    got = ours.transform(queries).toarray()
+    assert got.shape == expected.shape
+    assert np.allclose(got, expected, atol=1e-6)
+    assert np.count_nonzero(got[3]) == 0  # an empty query has no n-grams
+
+
+def test_lexical_candidates_are_those_a_full_stable_sort_picks() -> None:
+    """The linear-time top-n of the lexical channel picks exactly the rows a stable sort
+    of every row would (ties by lower row), on random scores full of ties."""
+    from indexes.labels import _top_rows
+
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        size = int(rng.integers(1, 300))
+        rows = rng.permutation(size)[: int(rng.integers(0, size + 1))].astype(np.int32)
+        scores = rng.choice([0.0, 0.1, 0.3, 0.5, 0.9], size=len(rows)).astype(np.float32)
+        n = int(rng.integers(1, 40))
+        dense = np.zeros(size, dtype=np.float32)
+        dense[rows] = scores
+        expected = {int(i) for i in np.argsort(-dense, kind="stable")[:n] if dense[i] > 0}
+        assert set(_top_rows(rows, scores, n)) == expected
+
+
 def test_dense_channel_and_concept_aggregation() -> None:
     index, embedder = _tiny_index()
     query = "installateur sanitair"

@@ -82,11 +82,13 @@ def base_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, base_models: Path) -> Iterator[Path]:
+def data_dir(tmp_path: Path, base_models: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A data dir whose models folder holds a link to the bundled base model only, so
     trained folders land in this test's own directory (and are removed after it:
     each is ~470 MB)."""
     from indexes.embedder import bundled_folder
+
+    monkeypatch.delenv("OVERSTAP_MODELS_DIR", raising=False)  # the run-wide one
 
     models = tmp_path / "var" / "models"
     models.mkdir(parents=True)
