@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from indexes.embedder import TextKind
 
-BATCH_SIZE = 32
+BATCH_SIZE = 64
 
 
 class OnnxSession:

@@ -175,6 +175,9 @@ def quantise_int8(
             op_types_to_quantize=["MatMul", "Attention"],
             per_channel=True,
             weight_type=QuantType.QInt8,
+            # Fused ops (com.microsoft domain) defeat shape inference; their outputs are
+            # float32 like everything else in the graph.
+            extra_options={"DefaultTensorType": 1},
         )
         _save_with_external_weights(work / "quantised.onnx", work)
         max_length = int(source["max_length"])

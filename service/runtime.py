@@ -33,11 +33,12 @@ def limit_search_threads(threads: int) -> None:
     """Cap FAISS's OpenMP and numpy's BLAS pools for a server process, where requests
     run in parallel worker threads and a pool per request would oversubscribe the
     cores (measured in docs/performance.md)."""
-    import faiss
     from threadpoolctl import threadpool_limits
 
-    faiss.omp_set_num_threads(threads)
-    threadpool_limits(threads)
+    from indexes.ann import set_search_threads
+
+    set_search_threads(threads)
+    threadpool_limits(threads)  # BLAS pools are process-wide
 
 
 def build_snapshot(

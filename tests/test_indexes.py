@@ -117,6 +117,33 @@ def test_lexical_candidates_are_those_a_full_stable_sort_picks() -> None:
         assert set(_top_rows(rows, scores, n)) == expected
 
 
+def test_search_thread_cap_holds_in_request_threads() -> None:
+    """OpenMP thread counts are per thread: a cap set where the service opens must
+    still hold in the worker threads that run requests."""
+    import threading
+
+    import faiss
+
+    from indexes.ann import set_search_threads
+
+    index = create_index(4, "flat")
+    index.add(np.eye(4, dtype=np.float32), np.arange(4, dtype=np.int64))
+    seen: list[int] = []
+
+    def request() -> None:
+        index.search(np.eye(4, dtype=np.float32)[:1], 1)
+        seen.append(faiss.omp_get_max_threads())
+
+    set_search_threads(1)
+    try:
+        worker = threading.Thread(target=request)
+        worker.start()
+        worker.join()
+    finally:
+        set_search_threads(None)
+    assert seen == [1]
+
+
 def test_dense_channel_and_concept_aggregation() -> None:
     index, embedder = _tiny_index()
     query = "installateur sanitair"

@@ -113,3 +113,23 @@ def test_serving_process_never_imports_torch(shared_models_dir: Path) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["OnnxEmbedder", "1", "False", "False"]
+
+
+def test_int8_runtime_is_a_model_of_its_own(minilm_models: Path) -> None:
+    """The quantised export has its own name (its vectors differ, so it must never share
+    cached vectors or snapshots with the model) and stays close to the fp32 export."""
+    from indexes.embedder import INT8_SUFFIX
+    from indexes.onnx_export import MIN_COSINE_INT8
+
+    spec = f"st:{gt_minilm.get_model_path()}"
+    exact = load_embedder(spec, minilm_models, "onnx")
+    quantised = load_embedder(spec, minilm_models, "onnx-int8", threads=1)
+    assert isinstance(exact, OnnxEmbedder) and isinstance(quantised, OnnxEmbedder)
+    assert quantised.name == exact.name + INT8_SUFFIX
+    cosine = _min_cosine(quantised.encode(TEXTS, "query"), exact.encode(TEXTS, "query"))
+    assert MIN_COSINE_INT8 <= cosine < 1.0
+    manifest = json.loads((quantised.folder / MANIFEST_NAME).read_text())
+    assert manifest["quantised_from"] == exact.name
+    assert (quantised.folder / "model.onnx.data").stat().st_size < (
+        exact.folder / "model.onnx.data"
+    ).stat().st_size
