@@ -3,7 +3,8 @@
 Every model is a sentence-transformers model. It runs either on torch through
 ``SentenceTransformer`` (the reference, and what training uses) or, in production, as a
 verified ONNX export on onnxruntime (``indexes/onnx_embedder.py``), which answers one
-query 3-4 times faster and keeps torch out of the server.
+query 2-2.5 times faster on one thread and keeps torch out of the server
+(docs/performance.md).
 
 ``load_embedder`` turns the configured spec into an embedder:
 

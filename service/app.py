@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ready = False
         store = Store(settings.resolved_database_url)
         app.state.store = store
-        services = await run_in_threadpool(open_services, settings, store, None, None, True)
+        services = await run_in_threadpool(partial(open_services, settings, store, serving=True))
         app.state.catalog, app.state.extractor = services.catalog, services.extractor
         app.state.matcher, app.state.vacancies = services.matcher, services.vacancies
         follower = asyncio.create_task(
