@@ -121,7 +121,6 @@ def export_onnx(
         chosen, fused, cosine = _fuse_and_check(model, raw, work, texts, reference, max_length)
         _save_with_external_weights(chosen, work)
         manifest = {
-            "format": MANIFEST_FORMAT,
             "embedder": embedder_name,
             "max_length": max_length,
             "dimension": int(reference.shape[1]),
@@ -129,11 +128,9 @@ def export_onnx(
             "opset": OPSET,
             "min_cosine_vs_torch": round(cosine, 7),
             "verified_texts": len(texts),
-            "files": {name: sha256_file(work / name) for name in FILES},
             "export_seconds": round(time.perf_counter() - started, 1),
         }
-        (work / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        replace_folder(work, final)
+        _install(work, final, manifest)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -196,21 +193,27 @@ def quantise_int8(
             )
         manifest = {
             **{k: source[k] for k in ("max_length", "dimension", "fused", "opset")},
-            "format": MANIFEST_FORMAT,
             "embedder": embedder_name,
             "quantised_from": source["embedder"],
             "quantisation": "dynamic int8, per channel, MatMul + Attention",
             "min_cosine_vs_fp32": round(cosine, 5),
             "verified_texts": len(texts),
-            "files": {name: sha256_file(work / name) for name in FILES},
             "export_seconds": round(time.perf_counter() - started, 1),
         }
-        (work / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        replace_folder(work, final)
+        _install(work, final, manifest)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return final
+
+
+def _install(work: Path, final: Path, manifest: dict[str, Any]) -> None:
+    """Record format and file checksums in ``manifest``, write it last, and swap the
+    finished folder into place (both the fp32 export and its int8 copy end this way)."""
+    manifest["format"] = MANIFEST_FORMAT
+    manifest["files"] = {name: sha256_file(work / name) for name in FILES}
+    (work / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    replace_folder(work, final)
 
 
 def _save_with_external_weights(graph: Path, work: Path) -> None:
