@@ -22,7 +22,14 @@ from indexes.cache import EmbeddingCache, encode_cached
 from indexes.embedder import Embedder
 from indexes.folders import sha256_file
 from indexes.labels import LabelIndex, records_of
+from indexes.snapshot_care import (
+    BuildLock,
+    SnapshotBusyError,
+    collect_garbage,
+    take_lease,
+)
 from models.vocabulary import ConceptKind
+from ontology.faults import crash_point
 from ontology.store import Store
 
 COLLECTIONS: dict[str, ConceptKind] = {
@@ -90,8 +97,48 @@ class SnapshotDirectory:
         os.replace(temporary, self.root / ACTIVE)
         _fsync_dir(self.root)
 
+    def lock(self, blocking: bool = False) -> BuildLock:
+        """The build lock, taken (see ``snapshot_care``): callers hold it around
+        ``build``, as ``with directory.lock(): ...``."""
+        return BuildLock(self.root).acquire(blocking)
+
+    def recover(self) -> list[str]:
+        """After a crash: remove temporaries and snapshots nobody uses, unless a build is
+        running right now (then its files are not stale)."""
+        try:
+            with self.lock(blocking=False):
+                return self.clean_stale() + collect_garbage(self.root, self.active_id())
+        except SnapshotBusyError:
+            return []
+
+    def release(self, lease: Path) -> list[str]:
+        """Give up a lease and remove what is no longer used."""
+        lease.unlink(missing_ok=True)
+        return collect_garbage(self.root, self.active_id())
+
+    def open_active(self, embedder: Embedder) -> "Snapshot":
+        """Load the active snapshot under a lease. The lease is taken before loading and
+        the pointer read again after, so a switch and clean-up by another process in
+        between cannot remove the snapshot under us."""
+        for _ in range(5):
+            snapshot_id = self.active_id()
+            if snapshot_id is None:
+                break
+            lease = take_lease(self.root, snapshot_id)
+            if (self.root / snapshot_id / MANIFEST).exists():
+                try:
+                    snapshot = self.load(embedder, snapshot_id)
+                except BaseException:
+                    lease.unlink(missing_ok=True)
+                    raise
+                snapshot.lease = lease
+                return snapshot
+            lease.unlink(missing_ok=True)
+        raise SnapshotError(f"no loadable active snapshot in {self.root}; run `overstap reindex`")
+
     def clean_stale(self) -> list[str]:
-        """Remove half-built directories and pointer temporaries left by a crash."""
+        """Remove half-built directories and temporaries left by a crash; the caller
+        holds the build lock, so none of them belongs to a running build."""
         removed = []
         for path in self.root.iterdir():
             if path.name.endswith(".building") or path.name.endswith(".tmp"):
@@ -111,7 +158,8 @@ class SnapshotDirectory:
         on_progress: Callable[[int], None] | None = None,
         activate: bool = True,
     ) -> BuildStats:
-        """Build a complete snapshot of ``store``; activate it when asked."""
+        """Build a complete snapshot of ``store``; activate it when asked. The caller
+        holds ``lock()``."""
         self.clean_stale()
         started = time.perf_counter()
         built_at = datetime.now(UTC)
@@ -132,6 +180,7 @@ class SnapshotDirectory:
             stats.texts += len(records)
             stats.embedded += embedded
             stats.counts[name] = len(records)
+            crash_point("snapshot-collection-written")
         store_stats = store.stats()
         manifest: dict[str, Any] = {
             "format": FORMAT,
@@ -150,9 +199,11 @@ class SnapshotDirectory:
         for path in [*files, work / MANIFEST]:
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
+        crash_point("snapshot-before-rename")
         final = self.root / snapshot_id
         os.replace(work, final)
         _fsync_dir(self.root)
+        crash_point("snapshot-before-activate")
         if activate:
             self.activate(snapshot_id)
         stats.seconds = time.perf_counter() - started
@@ -196,3 +247,4 @@ class Snapshot:
     folder: Path
     manifest: dict[str, Any]
     collections: dict[str, LabelIndex]
+    lease: Path | None = None  # this process's claim on the folder (``open_active``)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from models.domain import DerivedVacancy, StoredVacancy, VacancyRecord, VacancySkill
 from models.tables import Vacancy, VacancyChange, VacancyEntry
+from ontology.faults import crash_point
 from ontology.store import Store
 from ontology.writer import table_of
 
@@ -168,6 +169,7 @@ def write_vacancies(
                 conn.execute(update(entry).where(entry.c.number == number).values(**entry_row))
             changed.append(int(number))
         _log(conn, changed, removed=False)
+        crash_point("vacancies-before-commit")
     return statuses
 
 

@@ -2,38 +2,60 @@
 
 Start-up opens the store (loading the embedded default into an empty one), the
 embedder and the active index snapshot (building one when none exists); ``/readyz``
-turns 200 only then. Requests before that get 503 problems.
+turns 200 only then. Requests before that get 503 problems. Two background tasks run
+while serving: one applies vacancies other processes wrote, one switches to a
+snapshot another process activated.
 """
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from functools import partial
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from indexes.snapshot import SnapshotDirectory
 from ontology.store import Store
 from service.api import problems
-from service.api.routes import concepts, health, match, meta, search, vacancies
-from service.runtime import open_services
+from service.api.access import KeyRing, RateLimiter, ReadAccess
+from service.api.deps import SNAPSHOT_HEADER
+from service.api.routes import admin, concepts, health, match, meta, search, vacancies
+from service.live import LiveServices
+from service.logs import REQUEST_ID, AccessLog
+from service.reindex_jobs import Reindexer
+from service.runtime import Services, open_services
 from service.settings import Settings, get_settings
-from service.vacancies import VacancyService
 
-API_VERSION = "1.1.0"
+API_VERSION = "1.2.0"
 log = logging.getLogger("overstap.app")
 
 
-async def follow_vacancies(service: VacancyService, every: float) -> None:
-    """Apply vacancies that other processes wrote (the CLI, other replicas) to this
-    process's index; a failed round is logged and retried, never fatal."""
+async def every(seconds: float, what: str, work: Callable[[], object]) -> None:
+    """Run ``work`` in a worker thread every ``seconds``; a failed round is logged and
+    retried, never fatal."""
     while True:
-        await asyncio.sleep(every)
+        await asyncio.sleep(seconds)
         try:
-            await run_in_threadpool(service.index.sync, service.store)
+            await run_in_threadpool(work)
         except Exception:
-            log.exception("vacancy index sync failed; retrying in %.0f s", every)
+            log.exception("%s failed; retrying in %.0f s", what, seconds)
+
+
+def _retire(settings: Settings) -> Callable[[Services], None]:
+    """What happens to services no request uses any more: their snapshot's lease is
+    given up and unused snapshot folders are removed, off the request's thread."""
+    directory = SnapshotDirectory(settings.snapshots_dir)
+
+    def retire(services: Services) -> None:
+        lease = services.catalog.snapshot.lease
+        if lease is not None:
+            threading.Thread(target=directory.release, args=(lease,), daemon=True).start()
+
+    return retire
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,19 +68,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = Store(settings.resolved_database_url)
         app.state.store = store
         services = await run_in_threadpool(partial(open_services, settings, store, serving=True))
-        app.state.catalog, app.state.extractor = services.catalog, services.extractor
-        app.state.matcher, app.state.vacancies = services.matcher, services.vacancies
-        follower = asyncio.create_task(
-            follow_vacancies(services.vacancies, settings.vacancy_sync_seconds)
-        )
+        live = LiveServices(services, _retire(settings))
+        reindexer = Reindexer(settings, live)
+        app.state.live, app.state.reindexer = live, reindexer
+        tasks = [
+            asyncio.create_task(
+                every(
+                    settings.vacancy_sync_seconds,
+                    "vacancy index sync",
+                    lambda: live.current.vacancies.index.sync(store),
+                )
+            ),
+            asyncio.create_task(
+                every(settings.snapshot_sync_seconds, "snapshot follow", reindexer.follow)
+            ),
+        ]
         app.state.ready = True
         try:
             yield
         finally:
             app.state.ready = False
-            follower.cancel()
-            with suppress(asyncio.CancelledError):
-                await follower
+            for task in tasks:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            lease = live.current.catalog.snapshot.lease
+            if lease is not None:
+                lease.unlink(missing_ok=True)
             store.close()
 
     app = FastAPI(
@@ -67,19 +103,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Skills-ontology matching for side-entrants into technical work.",
         description="Search the skills ontology (ESCO, CompetentNL, the embedded Dutch "
         "default), normalise job titles and look up occupations, skills, certificates "
-        "and mbo qualifications. Errors are RFC 9457 problem+json. This service uses "
-        "the ESCO classification of the European Commission.",
+        "and mbo qualifications. Errors are RFC 9457 problem+json. Writes and admin "
+        "calls need an API key (`Authorization: Bearer <key>` or `X-API-Key`). Every "
+        f"answer names the index snapshot that produced it in `{SNAPSHOT_HEADER}`. This "
+        "service uses the ESCO classification of the European Commission.",
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.ready = False
-    app.state.catalog = None
-    app.state.extractor = None
-    app.state.matcher = None
-    app.state.vacancies = None
+    app.state.live = None
+    app.state.reindexer = None
+    app.state.keys = KeyRing(settings.api_keys)
+    app.state.rate_limiter = (
+        RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+    )
     problems.install(app)
     app.add_middleware(problems.BodySizeLimit, limit=settings.max_body_bytes)
-    routers = (health, meta, search, concepts, match, vacancies)
-    for module in routers:
-        app.include_router(module.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", REQUEST_ID],
+            expose_headers=[REQUEST_ID, SNAPSHOT_HEADER, "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
+    app.include_router(health.router)
+    for module in (meta, search, concepts, match, vacancies, admin):
+        app.include_router(module.router, dependencies=[ReadAccess])
     return app

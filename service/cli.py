@@ -6,7 +6,6 @@ one transaction.
 """
 
 import json
-import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from indexes.training_pairs import PairRecipe
 from indexes.tuned_model import DEFAULT_NAME
 from ontology.default import load_default
 from ontology.errors import SourceError, StoreError
+from ontology.faults import crash_point
 from ontology.importers.certificates import import_certificates
 from ontology.importers.competentnl import import_competentnl
 from ontology.importers.esco import Dangling, EscoImporter
@@ -77,6 +77,7 @@ def _run_import(work: Callable[[OntologyWriter, RichProgress], ImportReport]) ->
         try:
             with RichProgress(err) as progress, store.transaction() as conn:
                 report = work(OntologyWriter(conn), progress)
+                crash_point("import-before-commit")
         finally:
             store.close()
     _print_report(report)
@@ -250,12 +251,15 @@ def stats(
 
 @app.command()
 def reindex() -> None:
-    """Build a new index snapshot of the store and activate it atomically."""
+    """Build a new index snapshot of the store and activate it atomically; running
+    servers sharing the data folder switch to it within OVERSTAP_SNAPSHOT_SYNC_SECONDS.
+    Refused (exit 2) while another re-index runs on the same folder."""
     from indexes.embedder import EmbedderError
+    from indexes.snapshot_care import SnapshotBusyError
     from service.runtime import build_snapshot, open_embedder
 
     settings = get_settings()
-    with _failing_cleanly(EmbedderError):
+    with _failing_cleanly(EmbedderError, SnapshotBusyError):
         store = _open_store()
         try:
             embedder = open_embedder(settings)
@@ -535,13 +539,20 @@ def serve(
     import uvicorn
 
     from service.app import create_app
+    from service.logs import configure
 
     settings = get_settings()
-    # The service's own log lines (counts, timings, snapshot ids; never request bodies).
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    # JSON lines: counts, timings, request ids and snapshot ids; never request bodies.
+    log_config = configure()
     with _failing_cleanly():
         application = create_app(settings)
-        uvicorn.run(application, host=host or settings.host, port=port or settings.port)
+        uvicorn.run(
+            application,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_config=log_config,
+            access_log=False,
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from indexes.cache import EmbeddingCache
 from indexes.embedder import Embedder, load_embedder
 from indexes.snapshot import BuildStats, SnapshotDirectory
+from indexes.snapshot_care import BuildLock
 from indexes.vacancy_index import VacancyIndex
 from ontology.default import ensure_populated
 from ontology.store import Store
@@ -47,29 +48,39 @@ def build_snapshot(
     embedder: Embedder,
     on_stage: Callable[[str, int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    lock: BuildLock | None = None,
 ) -> BuildStats:
-    """Build and activate a new snapshot of ``store`` through the embedding cache."""
+    """Build and activate a new snapshot of ``store`` through the embedding cache, under
+    the build lock: ``lock`` when the caller took it already (an admin job takes it when
+    it is accepted), else taken here; a build in progress elsewhere raises
+    ``SnapshotBusyError``."""
+    directory = SnapshotDirectory(settings.snapshots_dir)
+    held = lock or directory.lock(blocking=False)
     cache = EmbeddingCache(settings.cache_path)
     try:
-        return SnapshotDirectory(settings.snapshots_dir).build(
-            store, embedder, cache, on_stage=on_stage, on_progress=on_progress
-        )
+        return directory.build(store, embedder, cache, on_stage=on_stage, on_progress=on_progress)
     finally:
         cache.close()
+        if lock is None:
+            held.release()
 
 
 def open_catalog(
     settings: Settings, store: Store, embedder: Embedder | None = None, serving: bool = False
 ) -> Catalog:
-    """Load the active snapshot (building one when there is none) into a Catalog."""
+    """Load the active snapshot under a lease (building one when there is none, once
+    even when several replicas start together) into a Catalog; temporaries a crash left
+    behind are removed first."""
     if settings.load_default:
         ensure_populated(store)
     embedder = embedder or open_embedder(settings, serving)
     directory = SnapshotDirectory(settings.snapshots_dir)
+    directory.recover()
     if directory.active_id() is None:
-        build_snapshot(settings, store, embedder)
-    snapshot = directory.load(embedder)
-    return Catalog(store, embedder, snapshot, settings.lexical_weight)
+        with directory.lock(blocking=True) as lock:
+            if directory.active_id() is None:
+                build_snapshot(settings, store, embedder, lock=lock)
+    return Catalog(store, embedder, directory.open_active(embedder), settings.lexical_weight)
 
 
 @dataclass
@@ -95,10 +106,23 @@ def open_services(
     if serving:
         limit_search_threads(settings.request_threads)
     catalog = open_catalog(settings, store, embedder, serving)
+    index = VacancyIndex.load(store, catalog.embedder.name, catalog.embedder.dimension)
+    services = _assemble(catalog, index)
+    services.vacancies.catch_up(on_vacancies)
+    return services
+
+
+def reopen_services(settings: Settings, current: Services) -> Services:
+    """Services over the snapshot that is active now, sharing the current embedder,
+    store and vacancy index: what a re-index switches to."""
+    catalog = current.catalog
+    snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
+    fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
+    return _assemble(fresh, current.vacancies.index)
+
+
+def _assemble(catalog: Catalog, index: VacancyIndex) -> Services:
     extractor = SkillExtractor(catalog)
     extractor.default_threshold()  # calibrate before the first request
-    index = VacancyIndex.load(store, catalog.embedder.name, catalog.embedder.dimension)
     matcher = Matcher(catalog, extractor, vacancies=index)
-    vacancies = VacancyService(matcher, index)
-    vacancies.catch_up(on_vacancies)
-    return Services(catalog, extractor, matcher, vacancies)
+    return Services(catalog, extractor, matcher, VacancyService(matcher, index))

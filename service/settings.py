@@ -3,10 +3,10 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -70,10 +70,29 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `overstap serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `overstap serve` uses.")
-    write_api_key: SecretStr | None = Field(
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="API keys, comma-separated. Writes and admin calls (vacancy upserts "
+        "and removals, re-index) need one, as `Authorization: Bearer <key>` or "
+        "`X-API-Key`; with none configured they are refused.",
+    )
+    read_requires_key: bool = Field(
+        default=False,
+        description="Also require a key for the read endpoints under /v1 (health checks "
+        "and the OpenAPI document stay open).",
+    )
+    rate_limit_per_minute: int | None = Field(
         default=None,
-        description="Key that calls which write (vacancy upserts and removals) must send "
-        "as X-API-Key or Bearer token; unset: writes are open (development only).",
+        ge=1,
+        description="Requests per minute that one key (or, without a key, one client "
+        "address) may make to the expensive endpoints (/v1/match, /v1/skills/extract), "
+        "with bursts up to the same number; over it: 429 with Retry-After. Unset: no "
+        "limit. Counted per server process.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated "
+        "(`*` for any); unset: no CORS headers (same-origin only).",
     )
     vacancy_sync_seconds: float = Field(
         default=2.0,
@@ -81,15 +100,29 @@ class Settings(BaseSettings):
         description="How often a running service picks up vacancies written by other "
         "processes (the CLI, other replicas).",
     )
+    snapshot_sync_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often a running service checks whether another process (the "
+        "CLI, another replica) activated a new snapshot, and switches to it.",
+    )
     load_default: bool = Field(
         default=True,
         description="Load the embedded Dutch default ontology when the store is empty.",
     )
 
-    @field_validator("database_url", "write_api_key", "models_dir_override", mode="before")
+    @field_validator("database_url", "models_dir_override", mode="before")
     @classmethod
     def _blank_is_default(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """Environment variables hold lists as ``a,b,c``; blanks are dropped."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def models_dir(self) -> Path:

@@ -308,7 +308,7 @@ def matcher(client: TestClient) -> Any:
     from service.matcher import Matcher
 
     app: Any = client.app
-    return Matcher(app.state.catalog, app.state.extractor)
+    return Matcher(app.state.live.current.catalog, app.state.live.current.extractor)
 
 
 def test_matcher_targets_the_technical_set(matcher: Any) -> None:

@@ -117,7 +117,7 @@ def test_esco_cases(esco: TestClient) -> None:
     from scripts.match_eval import evaluate_splits, load_cases
 
     app: Any = esco.app
-    report = evaluate_splits(app.state.matcher, load_cases(CASES))
+    report = evaluate_splits(app.state.live.current.matcher, load_cases(CASES))
     every = report["all"]
     assert every["cases"] >= 30
     assert every["top5_hit_rate"] >= 0.45

@@ -29,7 +29,7 @@ WELDER_TEXT = (
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         data_dir=tmp_path_factory.mktemp("vacancies") / "var",
-        write_api_key=KEY,
+        api_keys=[KEY],
         vacancy_sync_seconds=0.2,
     )
 
@@ -71,7 +71,7 @@ def test_writes_need_the_key(client: TestClient) -> None:
     refused = client.post("/v1/vacancies", json=body)
     problem(refused, 401)
     assert refused.headers["www-authenticate"] == "Bearer"
-    problem(client.post("/v1/vacancies", json=body, headers={"X-API-Key": "wrong"}), 401)
+    problem(client.post("/v1/vacancies", json=body, headers={"X-API-Key": "wrong"}), 403)
     problem(client.delete("/v1/vacancies/vac-0001"), 401)
     ok = client.post("/v1/vacancies", json=body, headers={"Authorization": f"Bearer {KEY}"})
     assert ok.status_code == 200 and ok.json()["results"][0]["status"] == "created"

@@ -1,16 +1,27 @@
-"""FastAPI dependencies as ``Annotated`` aliases, so routes declare what they need."""
+"""FastAPI dependencies as ``Annotated`` aliases, so routes declare what they need.
 
-import hmac
+Every per-request service comes from one ``Services`` taken once per request
+(FastAPI caches a dependency within a request): catalog, extractor, matcher and
+vacancies of one request always belong to the same snapshot, however many of them a
+route asks for, even when a re-index switches snapshots meanwhile.
+"""
+
+from collections.abc import Iterator
 from typing import Annotated, cast
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 
 from ontology.store import Store
 from service.catalog import Catalog
 from service.extraction import SkillExtractor
+from service.live import LiveServices
 from service.matcher import Matcher
+from service.reindex_jobs import Reindexer
+from service.runtime import Services
 from service.settings import Settings
 from service.vacancies import VacancyService
+
+SNAPSHOT_HEADER = "X-Overstap-Snapshot"
 
 
 def get_store(request: Request) -> Store:
@@ -23,60 +34,48 @@ def get_app_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def get_catalog(request: Request) -> Catalog:
-    """The catalog of the active snapshot, taken once per request: a snapshot switch
-    during the request does not change what this request answers from."""
-    catalog = getattr(request.app.state, "catalog", None)
-    if catalog is None:
+def get_services(request: Request, response: Response) -> Iterator[Services]:
+    """The live services, held until the request is answered; the answer names the
+    snapshot in a header (and in the log line)."""
+    live: LiveServices | None = getattr(request.app.state, "live", None)
+    if live is None:
         raise HTTPException(503, "the service is still loading its indexes")
-    return cast(Catalog, catalog)
+    with live.using() as services:
+        snapshot = services.catalog.snapshot.id
+        request.state.snapshot = snapshot
+        response.headers[SNAPSHOT_HEADER] = snapshot
+        yield services
 
 
-def get_extractor(request: Request) -> SkillExtractor:
-    """The skill extractor bound to the active catalog."""
-    extractor = getattr(request.app.state, "extractor", None)
-    if extractor is None:
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_catalog(services: ServicesDep) -> Catalog:
+    """The catalog of this request's snapshot."""
+    return services.catalog
+
+
+def get_extractor(services: ServicesDep) -> SkillExtractor:
+    """The skill extractor of this request's snapshot."""
+    return services.extractor
+
+
+def get_matcher(services: ServicesDep) -> Matcher:
+    """The matcher of this request's snapshot."""
+    return services.matcher
+
+
+def get_vacancies(services: ServicesDep) -> VacancyService:
+    """The vacancy service of this request's snapshot."""
+    return services.vacancies
+
+
+def get_reindexer(request: Request) -> Reindexer:
+    """The re-index jobs of this server."""
+    reindexer: Reindexer | None = getattr(request.app.state, "reindexer", None)
+    if reindexer is None:
         raise HTTPException(503, "the service is still loading its indexes")
-    return cast(SkillExtractor, extractor)
-
-
-def get_matcher(request: Request) -> Matcher:
-    """The matcher bound to the active catalog."""
-    matcher = getattr(request.app.state, "matcher", None)
-    if matcher is None:
-        raise HTTPException(503, "the service is still loading its indexes")
-    return cast(Matcher, matcher)
-
-
-def get_vacancies(request: Request) -> VacancyService:
-    """The vacancy service bound to the active catalog."""
-    service = getattr(request.app.state, "vacancies", None)
-    if service is None:
-        raise HTTPException(503, "the service is still loading its indexes")
-    return cast(VacancyService, service)
-
-
-def require_write_key(
-    request: Request,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> None:
-    """Writes need the write key when one is configured (``OVERSTAP_WRITE_API_KEY``),
-    given as ``Authorization: Bearer <key>`` or ``X-API-Key``. Without a configured
-    key the service is open, as on a developer's machine."""
-    settings = cast(Settings, request.app.state.settings)
-    if settings.write_api_key is None:
-        return
-    expected = settings.write_api_key.get_secret_value().encode()
-    given = x_api_key or ""
-    if authorization and authorization.lower().startswith("bearer "):
-        given = authorization[7:].strip()
-    if not hmac.compare_digest(given.encode(), expected):
-        raise HTTPException(
-            401,
-            "this call writes: it needs the write API key (X-API-Key or Bearer)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    return reindexer
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -85,4 +84,4 @@ ExtractorDep = Annotated[SkillExtractor, Depends(get_extractor)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 VacanciesDep = Annotated[VacancyService, Depends(get_vacancies)]
-WriteAccess = Depends(require_write_key)
+ReindexerDep = Annotated[Reindexer, Depends(get_reindexer)]

@@ -84,9 +84,12 @@ def install(app: FastAPI) -> None:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {
             401: "Unauthorized",
+            403: "Forbidden",
             404: "Not found",
             405: "Method not allowed",
+            409: "Conflict",
             413: "Request too large",
+            429: "Too many requests",
             503: "Not ready",
         }.get(exc.status_code, "HTTP error")
         response = problem(exc.status_code, title, str(exc.detail))

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from service.api.access import RATE_RESPONSES, RateLimited
 from service.api.deps import MatcherDep
 from service.api.params import NOT_FOUND, ConceptId, Lang, Limit
 from service.match_answer import to_answer, to_transition_answer
@@ -17,6 +18,8 @@ router = APIRouter(prefix="/v1", tags=["match"])
     "/match",
     summary="Technical occupations for a person's background",
     response_model=MatchAnswer,
+    dependencies=[RateLimited],
+    responses=RATE_RESPONSES,
     description="From a story, past occupations, stated skills and held trainings: ranked "
     "technical occupations with the skills the person brings (with evidence), the missing "
     "essential skills, a short training route with hours, vacancies and a sentence to read "

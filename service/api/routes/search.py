@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from models.vocabulary import ConceptKind
+from service.api.access import RATE_RESPONSES, RateLimited
 from service.api.deps import CatalogDep, ExtractorDep
 from service.api.params import Lang, Limit
 from service.schemas import (
@@ -136,6 +137,8 @@ def normalize(catalog: CatalogDep, request: NormalizeRequest) -> NormalizeAnswer
     "/skills/extract",
     summary="Extract skills from a free text, with evidence",
     response_model=ExtractAnswer,
+    dependencies=[RateLimited],
+    responses=RATE_RESPONSES,
     description="The ontology skills a CV paragraph, vacancy or personal story mentions, "
     "each with a confidence and the sentence or clause it came from as `start`/`end` "
     "character offsets into `text`. Boilerplate yields nothing above the default "

@@ -1,11 +1,12 @@
 """Vacancies: batch upsert, look-up, removal, search and candidate backgrounds."""
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from service.api.deps import VacanciesDep, WriteAccess
+from service.api.access import AUTH_RESPONSES, KeyRequired
+from service.api.deps import VacanciesDep
 from service.api.params import NOT_FOUND, Lang, Limit
 from service.vacancies import VacancyQuery
 from service.vacancy_answer import (
@@ -25,9 +26,6 @@ from service.vacancy_schemas import (
 
 router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
 
-UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "A write key is configured and was not given (problem+json)."}
-}
 VacancyId = Annotated[
     str,
     Path(description="The publisher's vacancy id.", max_length=120, examples=["vac-2026-000123"]),
@@ -38,9 +36,9 @@ VacancyId = Annotated[
     "",
     summary="Store or update vacancies (batch upsert by id)",
     response_model=VacancyBatchAnswer,
-    dependencies=[WriteAccess],
+    dependencies=[KeyRequired],
     responses={
-        **UNAUTHORIZED,
+        **AUTH_RESPONSES,
         422: {
             "description": "Atomic batch with invalid records, "
             "or a malformed body (problem+json naming the fields)."
@@ -100,8 +98,8 @@ def get_vacancy(service: VacanciesDep, id: VacancyId, lang: Lang = "nl") -> Vaca
     "/{id}",
     summary="Remove a vacancy",
     status_code=204,
-    responses={**NOT_FOUND, **UNAUTHORIZED},
-    dependencies=[WriteAccess],
+    responses={**NOT_FOUND, **AUTH_RESPONSES},
+    dependencies=[KeyRequired],
     description="Removes the vacancy and its vector; it never appears in results again.",
 )
 def delete_vacancy(service: VacanciesDep, id: VacancyId) -> Response:
