@@ -206,6 +206,7 @@ class SnapshotDirectory:
         crash_point("snapshot-before-activate")
         if activate:
             self.activate(snapshot_id)
+            collect_garbage(self.root, snapshot_id)  # what no process holds a lease on
         stats.seconds = time.perf_counter() - started
         return stats
 
