@@ -6,6 +6,7 @@ the admin routes. Keys never reach a log line."""
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,7 +38,7 @@ def client(data_dir: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def problem(response: object, status: int) -> dict[str, object]:
+def problem(response: Any, status: int) -> dict[str, object]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
     body: dict[str, object] = response.json()
