@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from indexes.snapshot import SnapshotDirectory
 from ontology.store import Store
-from service.api import problems
+from service.api import openapi_doc, problems
 from service.api.access import KeyRing, RateLimiter, ReadAccess
 from service.api.deps import SNAPSHOT_HEADER
 from service.api.routes import admin, concepts, health, match, meta, search, vacancies
@@ -132,4 +132,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for module in (meta, search, concepts, match, vacancies, admin):
         app.include_router(module.router, dependencies=[ReadAccess])
+    openapi_doc.install(app, settings)
     return app
