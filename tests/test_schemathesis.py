@@ -61,7 +61,7 @@ schema = schemathesis.pytest.from_fixture("api_schema").exclude(
 )
 
 
-@schema.parametrize()
+@schema.parametrize()  # type: ignore[untyped-decorator]
 def test_every_answer_is_documented_and_none_is_a_server_error(case: Any) -> None:
     assert sum(sent.values()) < BUDGET, "request budget spent: lower EXAMPLES"
     sent[f"{case.method} {case.path}"] += 1
