@@ -2,12 +2,15 @@
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from ontology.store import Store
@@ -40,10 +43,55 @@ def shared_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         os.environ["OVERSTAP_MODELS_DIR"] = before
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A SQLite file of this test's own."""
-    return f"sqlite:///{tmp_path / 'store.db'}"
+POSTGRES_URL = os.environ.get("OVERSTAP_TEST_POSTGRES_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not POSTGRES_URL,
+            reason="no OVERSTAP_TEST_POSTGRES_URL: `.ci/run` starts a PostgreSQL server "
+            "and sets it; `url=$(.ci/postgres start)` does so by hand",
+        ),
+    ),
+]
+
+
+@contextmanager
+def fresh_database(backend: str, folder: Path) -> Iterator[str]:
+    """An empty database of its own: a SQLite file in ``folder``, or a new database on
+    the test PostgreSQL server, dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'store.db'}"
+        return
+    assert POSTGRES_URL
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own, on SQLite and (when configured) on PostgreSQL:
+    the store's tests run on both."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The same for a module's app: the API suites run on both databases."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture

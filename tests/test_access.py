@@ -5,7 +5,6 @@ the admin routes. Keys never reach a log line."""
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,19 +20,24 @@ PROBLEM = "application/problem+json"
 STORY = {"text": "Ik heb tien jaar als kok gewerkt en repareer graag fietsen."}
 
 
-def settings(folder: Path, **extra: object) -> Settings:
-    return Settings(data_dir=folder, api_keys=KEYS, **extra)  # type: ignore[arg-type]
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Settings:
+    """Settings of one data folder (store, snapshot) shared by the apps below, built
+    once; the store on each database."""
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("access") / "var",
+        database_url=module_database_url,
+        api_keys=KEYS,
+    )
+
+
+def variant(base: Settings, **changes: object) -> Settings:
+    return base.model_copy(update=changes)
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One data folder (store, snapshot) shared by the apps below, built once."""
-    return tmp_path_factory.mktemp("access") / "var"
-
-
-@pytest.fixture(scope="module")
-def client(data_dir: Path) -> Iterator[TestClient]:
-    app = create_app(settings(data_dir, rate_limit_per_minute=3))
+def client(base: Settings) -> Iterator[TestClient]:
+    app = create_app(variant(base, rate_limit_per_minute=3))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -67,8 +71,8 @@ def test_admin_and_writes_need_a_valid_key(client: TestClient) -> None:
     problem(found, 404)
 
 
-def test_without_configured_keys_writes_are_closed(data_dir: Path) -> None:
-    app = create_app(Settings(data_dir=data_dir))
+def test_without_configured_keys_writes_are_closed(base: Settings) -> None:
+    app = create_app(variant(base, api_keys=[]))
     with TestClient(app) as open_client:
         body = problem(open_client.post("/v1/admin/reindex", headers={"X-API-Key": "x"}), 403)
         assert body["title"] == "Forbidden"
@@ -78,10 +82,10 @@ def test_without_configured_keys_writes_are_closed(data_dir: Path) -> None:
 
 
 def test_reads_are_open_by_default_and_closed_when_configured(
-    client: TestClient, data_dir: Path
+    client: TestClient, base: Settings
 ) -> None:
     assert client.get("/v1/occupations/search", params={"q": "lasser"}).status_code == 200
-    closed = create_app(settings(data_dir, read_requires_key=True))
+    closed = create_app(variant(base, read_requires_key=True))
     with TestClient(closed) as closed_client:
         problem(closed_client.get("/v1/occupations/search", params={"q": "lasser"}), 401)
         problem(closed_client.get("/v1/meta", headers={"X-API-Key": "wrong"}), 403)
@@ -123,7 +127,7 @@ def test_token_bucket_refills_evenly() -> None:
     assert limiter.take("a") > 0.0
 
 
-def test_cors_is_off_by_default_and_follows_settings(client: TestClient, data_dir: Path) -> None:
+def test_cors_is_off_by_default_and_follows_settings(client: TestClient, base: Settings) -> None:
     preflight = {
         "Origin": "https://portaal.example.nl",
         "Access-Control-Request-Method": "POST",
@@ -131,7 +135,7 @@ def test_cors_is_off_by_default_and_follows_settings(client: TestClient, data_di
     }
     plain = client.get("/v1/meta", headers={"Origin": "https://portaal.example.nl"})
     assert "access-control-allow-origin" not in plain.headers
-    app = create_app(settings(data_dir, cors_origins=["https://portaal.example.nl"]))
+    app = create_app(variant(base, cors_origins=["https://portaal.example.nl"]))
     with TestClient(app) as cors_client:
         allowed = cors_client.options("/v1/match", headers=preflight)
         assert allowed.status_code == 200

@@ -15,8 +15,14 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("api") / "var", threads=None)
+def client(
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str
+) -> Iterator[TestClient]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("api") / "var",
+        database_url=module_database_url,
+        threads=None,
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

@@ -32,12 +32,14 @@ CLI = (sys.executable, "-m", "service.cli")
 class Folder:
     """One data folder and the environment that points the CLI and server at it."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, database_url: str) -> None:
         self.data_dir = root / "var"
+        self.database_url = database_url
         self.env = {
             **os.environ,
             "HF_HUB_OFFLINE": "1",
             "OVERSTAP_DATA_DIR": str(self.data_dir),
+            "OVERSTAP_DATABASE_URL": database_url,
             "OVERSTAP_API_KEYS": KEY,
         }
 
@@ -52,7 +54,7 @@ class Folder:
         )
 
     def store(self) -> Store:
-        return Store(f"sqlite:///{self.data_dir / 'overstap.db'}")
+        return Store(self.database_url)
 
     def contents(self) -> dict[str, list[tuple[object, ...]]]:
         store = self.store()
@@ -70,7 +72,8 @@ class Folder:
 
     def restart(self) -> str:
         """Start the service as a restart would; the snapshot id it answers from."""
-        with TestClient(create_app(Settings(data_dir=self.data_dir))) as client:
+        settings = Settings(data_dir=self.data_dir, database_url=self.database_url)
+        with TestClient(create_app(settings)) as client:
             meta = client.get("/v1/meta")
             assert meta.status_code == 200, meta.text
             snapshot: str = meta.json()["snapshot"]["id"]
@@ -78,9 +81,10 @@ class Folder:
 
 
 @pytest.fixture(scope="module")
-def ready(tmp_path_factory: pytest.TempPathFactory) -> Folder:
-    """A folder holding the embedded default and its snapshot (the last good state)."""
-    folder = Folder(tmp_path_factory.mktemp("crash"))
+def ready(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Folder:
+    """A folder holding the embedded default and its snapshot (the last good state),
+    on each database."""
+    folder = Folder(tmp_path_factory.mktemp("crash"), module_database_url)
     assert folder.run("import", "default").returncode == 0
     done = folder.run("reindex")
     assert done.returncode == 0, done.stderr
@@ -100,9 +104,9 @@ def test_import_killed_before_commit_leaves_the_store_as_it_was(ready: Folder) -
 @needs_shared_data
 @pytest.mark.parametrize("after_seconds", [3.0, 7.0])  # the whole import takes ~11 s
 def test_esco_import_killed_at_a_moment_changes_nothing(
-    tmp_path: Path, after_seconds: float
+    tmp_path: Path, database_url: str, after_seconds: float
 ) -> None:
-    folder = Folder(tmp_path)
+    folder = Folder(tmp_path, database_url)
     assert folder.run("import", "default").returncode == 0
     before = folder.contents()
     process = subprocess.Popen(

@@ -94,9 +94,10 @@ def test_build_lock_is_exclusive_across_processes_and_freed_by_a_kill(tmp_path: 
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path_factory.mktemp("reindex") / "var",
+        database_url=module_database_url,
         api_keys=[KEY],
         snapshot_sync_seconds=0.2,
     )
@@ -123,7 +124,10 @@ def wait_for(client: TestClient, job: str, timeout: float = 300) -> dict[str, An
 def run_cli(settings: Settings, *args: str) -> Any:
     from service.cli import app
 
-    env = {"OVERSTAP_DATA_DIR": str(settings.data_dir), "OVERSTAP_LOAD_DEFAULT": "true"}
+    env = {
+        "OVERSTAP_DATA_DIR": str(settings.data_dir),
+        "OVERSTAP_DATABASE_URL": settings.resolved_database_url,
+    }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     get_settings.cache_clear()

@@ -48,10 +48,13 @@ class Running:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+def running(
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str
+) -> Iterator[Running]:
     folder = tmp_path_factory.mktemp("server")
     env = {
         "OVERSTAP_DATA_DIR": str(folder / "var"),
+        "OVERSTAP_DATABASE_URL": module_database_url,
         "OVERSTAP_API_KEYS": KEY,
         "OVERSTAP_SNAPSHOT_SYNC_SECONDS": "0.5",
     }

@@ -26,9 +26,10 @@ WELDER_TEXT = (
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path_factory.mktemp("vacancies") / "var",
+        database_url=module_database_url,
         api_keys=[KEY],
         vacancy_sync_seconds=0.2,
     )
@@ -231,6 +232,7 @@ def test_cli_import_reaches_the_running_server(
     from service.cli import app as cli
 
     monkeypatch.setenv("OVERSTAP_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("OVERSTAP_DATABASE_URL", settings.resolved_database_url)
     get_settings.cache_clear()
     try:
         bad = tmp_path / "bad.jsonl"
