@@ -125,15 +125,18 @@ class SnapshotDirectory:
             if snapshot_id is None:
                 break
             lease = take_lease(self.root, snapshot_id)
-            if (self.root / snapshot_id / MANIFEST).exists():
-                try:
-                    snapshot = self.load(embedder, snapshot_id)
-                except BaseException:
-                    lease.unlink(missing_ok=True)
+            try:
+                snapshot = self.load(embedder, snapshot_id)
+            except (SnapshotError, OSError):
+                lease.unlink(missing_ok=True)
+                if (self.root / snapshot_id).exists():
                     raise
-                snapshot.lease = lease
-                return snapshot
-            lease.unlink(missing_ok=True)
+                continue  # removed just before our lease counted: read the pointer again
+            except BaseException:
+                lease.unlink(missing_ok=True)
+                raise
+            snapshot.lease = lease
+            return snapshot
         raise SnapshotError(f"no loadable active snapshot in {self.root}; run `overstap reindex`")
 
     def clean_stale(self) -> list[str]:

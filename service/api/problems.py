@@ -6,6 +6,7 @@ unexpected exceptions become a 500 problem without internals.
 """
 
 import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -98,7 +99,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def crashed(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
+        # The type and the stack, not the message: a message may quote what the
+        # client sent, and request bodies are personal data.
+        stack = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("unhandled %s", type(exc).__name__, extra={"stack": stack})
         return problem(500, "Internal error", "the server failed to answer; it was logged")
 
 
