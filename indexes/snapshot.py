@@ -117,9 +117,10 @@ class SnapshotDirectory:
         return collect_garbage(self.root, self.active_id())
 
     def open_active(self, embedder: Embedder) -> "Snapshot":
-        """Load the active snapshot under a lease. The lease is taken before loading and
-        the pointer read again after, so a switch and clean-up by another process in
-        between cannot remove the snapshot under us."""
+        """Load the active snapshot under a lease. The lease is taken before loading; a
+        snapshot that another process switched away from and removed between our
+        reading the pointer and our lease counting is skipped, and the pointer read
+        again."""
         for _ in range(5):
             snapshot_id = self.active_id()
             if snapshot_id is None:

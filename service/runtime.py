@@ -118,7 +118,12 @@ def reopen_services(settings: Settings, current: Services) -> Services:
     catalog = current.catalog
     snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
     fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
-    return _assemble(fresh, current.vacancies.index)
+    try:
+        return _assemble(fresh, current.vacancies.index)
+    except BaseException:
+        if snapshot.lease is not None:  # not switched to: do not keep it alive
+            snapshot.lease.unlink(missing_ok=True)
+        raise
 
 
 def _assemble(catalog: Catalog, index: VacancyIndex) -> Services:

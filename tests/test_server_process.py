@@ -174,3 +174,5 @@ def test_reindex_under_load_from_8_clients_fails_nothing(running: Running) -> No
         # only the new snapshot holds the imported occupation
         assert ("occ-electrician" in ids) == (snapshot == after), (snapshot, ids)
     assert tally.answers[-1][1] == after
+    on_old = sum(1 for _, snapshot, _ in tally.answers if snapshot == before)
+    print(f"load and swap: {len(tally.answers)} answers, {on_old} from the old snapshot")
