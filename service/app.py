@@ -13,9 +13,11 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from functools import partial
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from indexes.snapshot import SnapshotDirectory
@@ -31,6 +33,7 @@ from service.runtime import Services, open_services
 from service.settings import Settings, get_settings
 
 API_VERSION = "1.2.0"
+WEB_DIR = Path(__file__).parent / "web"  # the advisor page: static HTML, CSS and JS
 log = logging.getLogger("overstap.app")
 
 
@@ -133,4 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (meta, search, concepts, match, vacancies, admin):
         app.include_router(module.router, dependencies=[ReadAccess])
     openapi_doc.install(app, settings)
+    # The advisor page at / (index.html) with its CSS and JS. Mounted last: routes are
+    # tried in order, so /v1, /docs, /openapi.json and the health checks come first and
+    # only paths no route claims reach the static files.
+    app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

@@ -101,7 +101,9 @@ class AccessLog:
                 extra={
                     "request_id": request_id,
                     "method": scope.get("method"),
-                    "route": getattr(route, "path", None) or "(unmatched)",
+                    "route": getattr(route, "path", None)
+                    or getattr(route, "name", None)  # the mounted page: "web"
+                    or "(unmatched)",
                     "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                     "snapshot": state.get("snapshot"),
