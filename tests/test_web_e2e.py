@@ -449,3 +449,67 @@ def test_print_shows_the_results_without_the_form(page: Page, server: ServerProc
     assert page.locator("#matches li.match").first.is_visible()
     page.emulate_media(media="screen")
     assert page.locator("#profiel").is_visible()
+
+
+# WCAG 2.1 contrast of every visible text on the page, against the first opaque
+# background up its ancestors (the page's colours are flat: no images behind text).
+CONTRAST_JS = """
+() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0.99) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const failures = [];
+  let checked = 0;
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (!own || !box.width || !box.height || style.visibility === "hidden") continue;
+    if (el.closest("[hidden], [aria-hidden=true]")) continue;
+    const fg = lum(rgb(style.color).slice(0, 3)), bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const large = size >= 24 || (bold && size >= 18.66);
+    checked += 1;
+    if (ratio < (large ? 3 : 4.5)) {
+      const text = el.textContent.trim().slice(0, 30);
+      failures.push(`${el.tagName}.${el.className} "${text}" ${ratio.toFixed(2)}`);
+    }
+  }
+  return { checked, failures };
+}
+"""
+
+# Every control a keyboard can reach has a name a screen reader can read out.
+UNNAMED_JS = """
+() => [...document.querySelectorAll("input, select, textarea, button, a[href]")]
+  .filter((el) => el.getBoundingClientRect().width && !el.closest("[hidden]"))
+  .filter((el) => {
+    const labelled = (el.labels && el.labels.length) || el.getAttribute("aria-label")
+      || el.getAttribute("aria-labelledby") || el.textContent.trim();
+    return !labelled;
+  })
+  .map((el) => el.outerHTML.slice(0, 80))
+"""
+
+
+def test_text_contrast_meets_wcag_aa_and_every_control_is_named(
+    page: Page, server: ServerProcess
+) -> None:
+    open_page(page, server)
+    answer = run_match(page, KOK)
+    occupation, skill, _, _ = text_evidence(answer)
+    skill_button(page, occupation, skill).click()  # the pressed state and the marks too
+    found = page.evaluate(CONTRAST_JS)
+    assert found["checked"] > 50, found  # the form, the cards and the evidence
+    assert found["failures"] == [], found["failures"]
+    assert page.evaluate(UNNAMED_JS) == []
