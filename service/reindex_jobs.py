@@ -45,11 +45,7 @@ class ReindexJob:
 
 
 class ReindexBusyError(Exception):
-    """A re-index is running already (``job`` when it is this process's)."""
-
-    def __init__(self, message: str, job: str | None = None) -> None:
-        super().__init__(message)
-        self.job = job
+    """A re-index is running already, in this process or another."""
 
 
 class Reindexer:
@@ -68,9 +64,7 @@ class Reindexer:
         """Accept a job, or raise ``ReindexBusyError`` when one runs here or elsewhere."""
         with self._lock:
             if self._running is not None:
-                raise ReindexBusyError(
-                    f"re-index job {self._running.id} is running", self._running.id
-                )
+                raise ReindexBusyError(f"re-index job {self._running.id} is running")
             try:
                 lock = self.directory.lock(blocking=False)
             except SnapshotBusyError as exc:

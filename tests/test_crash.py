@@ -3,8 +3,6 @@ re-index and vacancy writes. After a restart the store and the active snapshot a
 the last good state (or the new one, when it had completed), no half-built file is in
 use, temporaries are gone, and every acknowledged vacancy is there."""
 
-import http.client
-import json
 import os
 import signal
 import subprocess
@@ -22,6 +20,7 @@ from scripts.bench_server import ServerProcess
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import MINI_EN, SHARED_DATA, needs_shared_data, store_contents
+from tests.served import call
 
 KEY = "crash-test-key"
 ESCO_EN = "esco-v1.1.1-en"
@@ -151,19 +150,8 @@ def vacancy(number: int) -> dict[str, str]:
 
 
 def post_vacancies(server: ServerProcess, records: list[dict[str, str]]) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
-    try:
-        connection.request(
-            "POST",
-            "/v1/vacancies",
-            body=json.dumps({"vacancies": records}),
-            headers={"Content-Type": "application/json", "X-API-Key": KEY},
-        )
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
+    body = {"vacancies": records}
+    return call(server.port, "POST", "/v1/vacancies", body, {"X-API-Key": KEY})[0]
 
 
 def test_acknowledged_vacancies_survive_a_kill_and_unacknowledged_leave_nothing(
@@ -182,13 +170,7 @@ def test_acknowledged_vacancies_survive_a_kill_and_unacknowledged_leave_nothing(
     assert ready.contents() == before  # nothing of the unanswered write
     with ServerProcess(env, tmp_path / "third.log") as server:
         for record in acknowledged:
-            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-            connection.request("GET", f"/v1/vacancies/{record['id']}")
-            response = connection.getresponse()
-            assert response.status == 200, record["id"]
-            assert json.loads(response.read())["title"] == record["title"]
-            connection.close()
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-        connection.request("GET", "/v1/vacancies/crash-099")
-        assert connection.getresponse().status == 404
-        connection.close()
+            status, _, stored = call(server.port, "GET", f"/v1/vacancies/{record['id']}")
+            assert status == 200, record["id"]
+            assert stored["title"] == record["title"]
+        assert call(server.port, "GET", "/v1/vacancies/crash-099")[0] == 404

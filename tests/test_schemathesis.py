@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from scripts.bench_server import ServerProcess  # noqa: E402
+from tests.served import server_env  # noqa: E402
 
 KEY = "schemathesis-key"
 EXAMPLES = 30
@@ -38,11 +39,7 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, module_database_url: str
 ) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("schemathesis")
-    env = {
-        "OVERSTAP_DATA_DIR": str(folder / "var"),
-        "OVERSTAP_DATABASE_URL": module_database_url,
-        "OVERSTAP_API_KEYS": KEY,
-    }
+    env = server_env(folder, module_database_url, api_keys=KEY)
     with ServerProcess(env, folder / "server.log") as running:
         yield running
 

@@ -19,6 +19,7 @@ import pytest
 
 from scripts.bench_server import ServerProcess
 from tests.conftest import MINI_EN
+from tests.served import call, server_env
 
 KEY = "server-process-test-key"
 MARKER = "ZQX" + uuid.uuid4().hex.upper()  # occurs nowhere unless we leaked it
@@ -34,17 +35,7 @@ class Running:
     def call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], Any]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=120)
-        try:
-            payload = json.dumps(body) if body is not None else None
-            sent = {"Content-Type": "application/json", **(headers or {})}
-            connection.request(method, path, body=payload, headers=sent)
-            response = connection.getresponse()
-            raw = response.read()
-            found = {k.lower(): v for k, v in response.getheaders()}
-            return response.status, found, json.loads(raw) if raw else None
-        finally:
-            connection.close()
+        return call(self.server.port, method, path, body, headers)
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +43,7 @@ def running(
     tmp_path_factory: pytest.TempPathFactory, module_database_url: str
 ) -> Iterator[Running]:
     folder = tmp_path_factory.mktemp("server")
-    env = {
-        "OVERSTAP_DATA_DIR": str(folder / "var"),
-        "OVERSTAP_DATABASE_URL": module_database_url,
-        "OVERSTAP_API_KEYS": KEY,
-        "OVERSTAP_SNAPSHOT_SYNC_SECONDS": "0.5",
-    }
+    env = server_env(folder, module_database_url, api_keys=KEY, snapshot_sync_seconds="0.5")
     log = folder / "server.log"
     with ServerProcess(env, log, timeout=600) as server:
         yield Running(server, log, {**os.environ, **env, "HF_HUB_OFFLINE": "1"}, folder / "var")
