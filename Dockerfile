@@ -22,7 +22,6 @@ COPY models/ models/
 COPY ontology/ ontology/
 COPY indexes/ indexes/
 COPY service/ service/
-COPY scripts/ scripts/
 RUN pip install '.[postgres]' \
  && mkdir -p /data \
  && chown overstap:overstap /data

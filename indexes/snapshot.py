@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexes.cache import EmbeddingCache, encode_cached
-from indexes.embedder import Embedder
+from indexes.embedding.base import Embedder
+from indexes.embedding.cache import EmbeddingCache, encode_cached
 from indexes.folders import sha256_file
 from indexes.labels import LabelIndex, records_of
-from indexes.snapshot_care import (
+from indexes.leases import (
     BuildLock,
     SnapshotBusyError,
     collect_garbage,
@@ -98,7 +98,7 @@ class SnapshotDirectory:
         _fsync_dir(self.root)
 
     def lock(self, blocking: bool = False) -> BuildLock:
-        """The build lock, taken (see ``snapshot_care``): callers hold it around
+        """The build lock, taken (see ``indexes.leases``): callers hold it around
         ``build``, as ``with directory.lock(): ...``."""
         return BuildLock(self.root).acquire(blocking)
 

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexes.cache import EmbeddingCache, encode_cached
-from indexes.embedder import Embedder, load_embedder
+from indexes.embedding.base import Embedder
+from indexes.embedding.cache import EmbeddingCache, encode_cached
+from indexes.embedding.load import load_embedder
 from indexes.labels import LabelIndex, LabelRecord
 from indexes.title_text import clean_title
-from scripts.melo import load_dataset
+from service.evaluation.melo import load_dataset
 from service.settings import get_settings
 
 

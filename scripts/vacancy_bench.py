@@ -1,4 +1,4 @@
-"""Vacancy scale benchmark on SYNTHETIC vacancies (``scripts.vacancy_gen``): figures,
+"""Vacancy scale benchmark on SYNTHETIC vacancies (``service.bench.synthetic_vacancies``): figures,
 not asserts, all measured in one run on one machine.
 
 It opens the services on a fresh data folder (the embedded default ontology unless
@@ -35,11 +35,11 @@ from rich.console import Console
 from indexes.vacancy_index import VacancyFilter, VacancyIndex
 from models.domain import VacancyRecord
 from ontology.store import Store
-from scripts.vacancy_gen import templates, vacancies
-from service.progress import RichProgress
-from service.runtime import open_services
+from service.bench.synthetic_vacancies import templates, vacancies
+from service.cli.progress_bar import RichProgress
+from service.runtime.services import open_services
 from service.settings import Settings
-from service.vacancies import VacancyQuery
+from service.vacancies.service import VacancyQuery
 
 BATCH = 500
 STORIES = (
@@ -112,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(data_dir=data_dir)
     store = Store(settings.resolved_database_url)
     err_console = Console(stderr=True)
-    figures: dict[str, Any] = {"count": args.count, "data": "SYNTHETIC (scripts.vacancy_gen)"}
+    figures: dict[str, Any] = {
+        "count": args.count,
+        "data": ("SYNTHETIC (service.bench.synthetic_vacancies)"),
+    }
     try:
         services = open_services(settings, store)
         found = templates(store)

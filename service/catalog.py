@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from indexes.embedder import Embedder
+from indexes.embedding.base import Embedder
 from indexes.labels import ConceptHit
 from indexes.lexical import fold
 from indexes.snapshot import Snapshot
@@ -21,19 +21,10 @@ from models.domain import ConceptView, short_id_of
 from models.vocabulary import ConceptKind, LabelKind
 from ontology import queries
 from ontology.store import Store
-from service.schemas import (
-    ConceptDetail,
-    ConceptRef,
-    LabelOut,
-    LinkedConcept,
-    NormalizeAnswer,
-    NormalizedTitle,
-    Scores,
-    SearchAnswer,
-    SearchHit,
-    TrainingList,
-    TrainingOut,
-)
+from service.errors import NotFoundError
+from service.schemas.common import ConceptRef, LabelOut
+from service.schemas.concepts import ConceptDetail, LinkedConcept, TrainingList, TrainingOut
+from service.schemas.search import NormalizeAnswer, NormalizedTitle, Scores, SearchAnswer, SearchHit
 
 COLLECTION_OF = {
     ConceptKind.OCCUPATION: "occupations",
@@ -43,15 +34,6 @@ COLLECTION_OF = {
 }
 FALLBACK_LANGUAGES = ("nl", "en")
 PREFIX_BONUS = 0.05  # suggestions: a label that starts with what was typed ranks first
-
-
-class NotFoundError(Exception):
-    """No concept of that kind with that id."""
-
-    def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"no {kind} with id {key!r}")
-        self.kind = kind
-        self.key = key
 
 
 @dataclass

@@ -6,24 +6,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
 
 from ontology.store import Store
-
-FIXTURES = Path(__file__).parent / "fixtures"
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-MINI_EN = FIXTURES / "esco-v1.0.0-mini-en"
-MINI_NL = FIXTURES / "esco-v1.0.0-mini-nl"
-
-needs_shared_data = pytest.mark.skipif(
-    not (SHARED_DATA / "esco-v1.1.1-en").is_dir(),
-    reason=f"real data not found at {SHARED_DATA} (it lies beside the project root in CI)",
-)
+from tests.support.cli import Cli
+from tests.support.paths import MINI_EN
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -108,31 +98,6 @@ def mini_en(tmp_path: Path) -> Path:
     target = tmp_path / MINI_EN.name
     shutil.copytree(MINI_EN, target)
     return target
-
-
-def store_contents(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, sorted: proof that a failed import changed nothing."""
-    result: dict[str, list[tuple[Any, ...]]] = {}
-    with store.reading() as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            rows = conn.execute(select(table)).all()
-            result[table.name] = sorted((tuple(r) for r in rows), key=repr)
-    return result
-
-
-class Cli:
-    """Runs the real ``overstap`` CLI in-process against this test's store."""
-
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
-
-    def __call__(self, *args: str) -> Any:
-        from typer.testing import CliRunner
-
-        from service.cli import app
-
-        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-        return result
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from models.tables import Certificate
 from models.vocabulary import ConceptKind
 from ontology.importers.links import UnknownSkills, known_concept, require_concept
 from ontology.importers.report import ImportReport
+from ontology.importers.sources import CsvRow, UniqueKeys, read_csv, split_multi
+from ontology.importers.versions import resolve_version
 from ontology.progress import NO_PROGRESS, Progress
-from ontology.sources import CsvRow, UniqueKeys, read_csv, split_multi
-from ontology.versions import resolve_version
 from ontology.writer import OntologyWriter, Row, concept_row, label_rows, upsert
 
 URI_PREFIX = "urn:overstap:certificate:"

@@ -11,9 +11,9 @@ from models.domain import short_id_of
 from models.vocabulary import ConceptKind, LabelKind, SkillType
 from ontology.errors import SourceError
 from ontology.importers.report import ImportReport
+from ontology.importers.sources import CsvTable, read_csv
+from ontology.importers.versions import resolve_version
 from ontology.progress import NO_PROGRESS, Progress
-from ontology.sources import CsvTable, read_csv
-from ontology.versions import resolve_version
 from ontology.writer import OntologyWriter, Row, concept_row
 
 SCHEME = "https://linkeddata.competentnl.nl/"

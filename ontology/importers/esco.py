@@ -29,9 +29,9 @@ from models.vocabulary import (
 )
 from ontology.errors import SourceError
 from ontology.importers.report import ImportReport
+from ontology.importers.sources import CsvRow, CsvTable, UniqueKeys, read_csv, split_multi
+from ontology.importers.versions import resolve_version, version_key
 from ontology.progress import NO_PROGRESS, Progress
-from ontology.sources import CsvRow, CsvTable, UniqueKeys, read_csv, split_multi
-from ontology.versions import resolve_version, version_key
 from ontology.writer import OntologyWriter, Row, concept_row, label_rows, table_of
 
 _FILE = re.compile(

@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from models.vocabulary import ConceptKind
-from ontology.sources import CsvRow
+from ontology.importers.sources import CsvRow
 from ontology.writer import OntologyWriter
 
 

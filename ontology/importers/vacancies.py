@@ -4,7 +4,7 @@ Fields: ``id`` (the publisher's id; re-sending it updates the vacancy), ``title`
 ``text``, and optionally ``region`` (a province), ``postcode`` (2–4 digits), ``city``,
 ``employer``, ``posted`` and ``expires`` (ISO dates). A file import is all-or-nothing:
 the first bad line stops it with its line and column. ``read_vacancies`` is the check;
-``overstap import vacancies`` then derives and indexes (``service.vacancies``).
+``overstap import vacancies`` then derives and indexes (``service.vacancies.service``).
 """
 
 import json
@@ -17,8 +17,8 @@ from models.domain import VacancyRecord
 from models.tables import Vacancy
 from ontology.errors import SourceError
 from ontology.importers.report import ImportReport
+from ontology.importers.sources import json_lines
 from ontology.progress import NO_PROGRESS, Progress
-from ontology.sources import json_lines
 from ontology.vacancy_store import changed_ids, forget_derived
 from ontology.writer import OntologyWriter, Row, upsert
 

@@ -13,13 +13,13 @@ from fastapi import Depends, HTTPException, Request, Response
 
 from ontology.store import Store
 from service.catalog import Catalog
-from service.extraction import SkillExtractor
-from service.live import LiveServices
-from service.matcher import Matcher
-from service.reindex_jobs import Reindexer
-from service.runtime import Services
+from service.extraction.extractor import SkillExtractor
+from service.match.matcher import Matcher
+from service.runtime.live import LiveServices
+from service.runtime.reindex import Reindexer
+from service.runtime.services import Services
 from service.settings import Settings
-from service.vacancies import VacancyService
+from service.vacancies.service import VacancyService
 
 SNAPSHOT_HEADER = "X-Overstap-Snapshot"
 

@@ -15,9 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.catalog import NotFoundError
-from service.matcher import UnknownReferenceError
-from service.vacancy_answer import BatchRejectedError, problem_errors
+from service.errors import BatchRejectedError, NotFoundError, UnknownReferenceError
+from service.schemas.vacancies import RecordResult
 
 PROBLEM = "application/problem+json"
 TYPES = "https://overstap.example/problems/"
@@ -157,3 +156,15 @@ class BodySizeLimit:
 
 class _TooLargeError(Exception):
     pass
+
+
+def problem_errors(results: list[RecordResult]) -> list[dict[str, Any]]:
+    """Per-field errors of a rejected batch, named as request fields."""
+    return [
+        {
+            "field": ".".join(filter(None, ("body.vacancies", str(r.index), e.field))),
+            "message": e.message,
+        }
+        for r in results
+        for e in r.errors
+    ]

@@ -4,10 +4,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Response
 
-from service.admin_schemas import ReindexJobOut
 from service.api.access import AUTH_RESPONSES, KeyRequired
 from service.api.deps import ReindexerDep
-from service.reindex_jobs import ReindexBusyError
+from service.runtime.reindex import ReindexBusyError
+from service.schemas.admin import ReindexJobOut
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[KeyRequired])
 CONFLICT: dict[int | str, dict[str, Any]] = {

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path
 from models.vocabulary import ConceptKind
 from service.api.deps import CatalogDep
 from service.api.params import NOT_FOUND, ConceptId, Lang
-from service.schemas import ConceptDetail, TrainingList, TrainingOut
+from service.schemas.concepts import ConceptDetail, TrainingList, TrainingOut
 
 router = APIRouter(prefix="/v1", tags=["concepts"])
 

@@ -7,9 +7,8 @@ from fastapi import APIRouter, Query
 from service.api.access import RATE_RESPONSES, RateLimited
 from service.api.deps import MatcherDep
 from service.api.params import NOT_FOUND, ConceptId, Lang, Limit
-from service.match_answer import to_answer, to_transition_answer
-from service.matcher import MatchRequestData
-from service.schemas import MatchAnswer, MatchRequest, TransitionAnswer
+from service.match.answer import to_answer, to_transition_answer
+from service.schemas.match import MatchAnswer, MatchRequest, TransitionAnswer
 
 router = APIRouter(prefix="/v1", tags=["match"])
 
@@ -27,8 +26,7 @@ router = APIRouter(prefix="/v1", tags=["match"])
 )
 def match(matcher: MatcherDep, request: MatchRequest) -> MatchAnswer:
     """Ranked matches."""
-    data = MatchRequestData(**request.model_dump())
-    return to_answer(matcher, matcher.match(data), request.lang)
+    return to_answer(matcher, matcher.match(request), request.lang)
 
 
 @router.get(

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from models.domain import StoreStats
 from service.api.deps import CatalogDep, StoreDep
-from service.schemas import EmbedderInfo, Meta, SnapshotInfo
+from service.schemas.meta import EmbedderInfo, Meta, SnapshotInfo
 
 router = APIRouter(prefix="/v1", tags=["meta"])
 API_VERSION = "1"

@@ -8,8 +8,8 @@ from models.vocabulary import ConceptKind
 from service.api.access import RATE_RESPONSES, RateLimited
 from service.api.deps import CatalogDep, ExtractorDep
 from service.api.params import Lang, Limit
-from service.schemas import (
-    MAX_QUERY,
+from service.schemas.common import MAX_QUERY
+from service.schemas.search import (
     ExtractAnswer,
     ExtractRequest,
     NormalizeAnswer,

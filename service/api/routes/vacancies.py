@@ -8,14 +8,7 @@ from fastapi import APIRouter, Path, Response
 from service.api.access import AUTH_RESPONSES, KeyRequired
 from service.api.deps import VacanciesDep
 from service.api.params import NOT_FOUND, Lang, Limit
-from service.vacancies import VacancyQuery
-from service.vacancy_answer import (
-    candidates_answer,
-    ingest_batch,
-    search_answer,
-    vacancy_out,
-)
-from service.vacancy_schemas import (
+from service.schemas.vacancies import (
     CandidateOccupationsAnswer,
     VacancyBatch,
     VacancyBatchAnswer,
@@ -23,6 +16,8 @@ from service.vacancy_schemas import (
     VacancySearchAnswer,
     VacancySearchRequest,
 )
+from service.vacancies.answer import candidates_answer, ingest_batch, search_answer, vacancy_out
+from service.vacancies.service import VacancyQuery
 
 router = APIRouter(prefix="/v1/vacancies", tags=["vacancies"])
 

@@ -1,0 +1,113 @@
+"""Building a fine-tuned model: label pairs from the store, the contrastive loop, and a
+folder pinned by its manifest (format and checks in ``indexes.embedding.tuned``).
+
+The folder's name ends in a hash of the inputs, so the same store, base and settings
+always name the same folder and ``overstap train`` can reuse it.
+"""
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from indexes.embedding.tuned import (
+    MANIFEST_FORMAT,
+    MANIFEST_KIND,
+    MANIFEST_NAME,
+    TunedModelError,
+    base_identity,
+    checksums,
+    folder_name,
+    verify_tuned,
+)
+from indexes.folders import replace_folder
+from indexes.training.fine_tune import StepCallback, TrainConfig, TrainStats, fine_tune
+from indexes.training.pairs import PairRecipe, TrainingPair, build_pairs, pairs_digest
+from ontology.store import Store
+
+DEFAULT_NAME = "e5-small-tuned"
+
+
+@dataclass
+class TrainResult:
+    """Where the model is, and what training did (None when an identical build existed)."""
+
+    folder: Path
+    embedder_spec: str
+    stats: TrainStats | None
+    pairs: int
+
+
+def train_model(
+    store: Store,
+    base_folder: Path,
+    models_dir: Path,
+    recipe: PairRecipe,
+    config: TrainConfig,
+    prefix: str = DEFAULT_NAME,
+    on_stage: Callable[[str], None] | None = None,
+    on_step: StepCallback | None = None,
+    force: bool = False,
+) -> TrainResult:
+    """Build (or reuse) the tuned model for this store, base, recipe and settings."""
+    say = on_stage or (lambda _message: None)
+    say("collecting label pairs from the store")
+    pairs = build_pairs(store, recipe, config.seed)
+    if len(pairs) < 2:
+        raise TunedModelError(
+            f"the store yields {len(pairs)} label pairs: import an ontology with alternative "
+            "or translated labels first (e.g. `overstap import esco …`)"
+        )
+    data = {
+        "ontology_versions": store.stats().versions,
+        "pairs": len(pairs),
+        "pairs_sha256": pairs_digest(pairs),
+        "sources": _count_sources(pairs),
+    }
+    inputs = {
+        "base": base_identity(base_folder),
+        "recipe": recipe.describe(),
+        "train": config.describe(),
+        "pairs_sha256": data["pairs_sha256"],
+    }
+    final = models_dir / folder_name(prefix, inputs)
+    if final.exists() and not force:
+        try:
+            verify_tuned(final, base_folder)
+            say(f"{final.name} already built from the same inputs; reusing it")
+            return TrainResult(final, f"tuned:{final.name}", None, len(pairs))
+        except TunedModelError:
+            say(f"{final.name} exists but fails its check; rebuilding it")
+    models_dir.mkdir(parents=True, exist_ok=True)
+    # Beside the final folder (same file system), so the swap is a rename.
+    temporary = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".{final.name}.tmp-"))
+    try:
+        say(f"training on {len(pairs)} pairs")
+        stats = fine_tune(base_folder, pairs, config, temporary, on_step)
+        manifest = {
+            "kind": MANIFEST_KIND,
+            "format": MANIFEST_FORMAT,
+            "name": final.name,
+            "created_at": datetime.now(UTC).isoformat(),
+            **inputs,
+            "data": data,
+            "stats": asdict(stats),
+            "files": checksums(temporary),
+        }
+        (temporary / MANIFEST_NAME).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        replace_folder(temporary, final)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)  # gone already after a success
+    return TrainResult(final, f"tuned:{final.name}", stats, len(pairs))
+
+
+def _count_sources(pairs: list[TrainingPair]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for pair in pairs:
+        counts[pair.source] = counts.get(pair.source, 0) + 1
+    return dict(sorted(counts.items()))

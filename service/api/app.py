@@ -1,0 +1,143 @@
+"""The FastAPI application factory.
+
+Start-up opens the store (loading the embedded default into an empty one), the
+embedder and the active index snapshot (building one when none exists); ``/readyz``
+turns 200 only then. Requests before that get 503 problems. Two background tasks run
+while serving: one applies vacancies other processes wrote, one switches to a
+snapshot another process activated.
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from functools import partial
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from indexes.snapshot import SnapshotDirectory
+from ontology.store import Store
+from service.api import openapi_doc, problems
+from service.api.access import KeyRing, RateLimiter, ReadAccess
+from service.api.deps import SNAPSHOT_HEADER
+from service.api.routes import admin, concepts, health, match, meta, search, vacancies
+from service.logs import REQUEST_ID, AccessLog
+from service.runtime.live import LiveServices
+from service.runtime.reindex import Reindexer
+from service.runtime.services import Services, open_services
+from service.settings import Settings, get_settings
+
+API_VERSION = "1.2.0"
+WEB_DIR = Path(__file__).parents[1] / "web"  # the advisor page: static HTML, CSS and JS
+log = logging.getLogger("overstap.app")
+
+
+async def every(seconds: float, what: str, work: Callable[[], object]) -> None:
+    """Run ``work`` in a worker thread every ``seconds``; a failed round is logged and
+    retried, never fatal."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await run_in_threadpool(work)
+        except Exception:
+            log.exception("%s failed; retrying in %.0f s", what, seconds)
+
+
+def _retire(settings: Settings) -> Callable[[Services], None]:
+    """What happens to services no request uses any more: their snapshot's lease is
+    given up and unused snapshot folders are removed, off the request's thread."""
+    directory = SnapshotDirectory(settings.snapshots_dir)
+
+    def retire(services: Services) -> None:
+        lease = services.catalog.snapshot.lease
+        if lease is not None:
+            threading.Thread(target=directory.release, args=(lease,), daemon=True).start()
+
+    return retire
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings (temporary data dir, SQLite file)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ready = False
+        store = Store(settings.resolved_database_url)
+        app.state.store = store
+        services = await run_in_threadpool(partial(open_services, settings, store, serving=True))
+        live = LiveServices(services, _retire(settings))
+        reindexer = Reindexer(settings, live)
+        app.state.live, app.state.reindexer = live, reindexer
+        tasks = [
+            asyncio.create_task(
+                every(
+                    settings.vacancy_sync_seconds,
+                    "vacancy index sync",
+                    lambda: live.current.vacancies.index.sync(store),
+                )
+            ),
+            asyncio.create_task(
+                every(settings.snapshot_sync_seconds, "snapshot follow", reindexer.follow)
+            ),
+        ]
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            for task in tasks:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            lease = live.current.catalog.snapshot.lease
+            if lease is not None:
+                lease.unlink(missing_ok=True)
+            store.close()
+
+    app = FastAPI(
+        title="overstap",
+        version=API_VERSION,
+        summary="Skills-ontology matching for side-entrants into technical work.",
+        description="Search the skills ontology (ESCO, CompetentNL, the embedded Dutch "
+        "default), normalise job titles and look up occupations, skills, certificates "
+        "and mbo qualifications. Errors are RFC 9457 problem+json. Writes and admin "
+        "calls need an API key (`Authorization: Bearer <key>` or `X-API-Key`). Every "
+        f"answer names the index snapshot that produced it in `{SNAPSHOT_HEADER}`. This "
+        "service uses the ESCO classification of the European Commission.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.ready = False
+    app.state.live = None
+    app.state.reindexer = None
+    app.state.keys = KeyRing(settings.api_keys)
+    app.state.rate_limiter = (
+        RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+    )
+    problems.install(app)
+    app.add_middleware(problems.BodySizeLimit, limit=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", REQUEST_ID],
+            expose_headers=[REQUEST_ID, SNAPSHOT_HEADER, "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
+    app.include_router(health.router)
+    for module in (meta, search, concepts, match, vacancies, admin):
+        app.include_router(module.router, dependencies=[ReadAccess])
+    openapi_doc.install(app, settings)
+    # The advisor page at / (index.html) with its CSS and JS. Mounted last: routes are
+    # tried in order, so /v1, /docs, /openapi.json and the health checks come first and
+    # only paths no route claims reach the static files.
+    app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+    return app

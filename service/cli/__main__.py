@@ -1,0 +1,5 @@
+"""``python -m service.cli``: the same commands as the ``overstap`` script."""
+
+from service.cli.commands import app
+
+app()

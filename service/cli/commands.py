@@ -1,0 +1,564 @@
+"""The ``overstap`` command line: imports, stats and the server.
+
+Bad input ends with exit code 2 and one line ``error: FILE:LINE:COLUMN (column 'x'):
+message`` on stderr; the store is then exactly as it was, because each import runs in
+one transaction.
+"""
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from indexes.training.fine_tune import TrainConfig
+from indexes.training.pairs import PairRecipe
+from indexes.training.train import DEFAULT_NAME
+from ontology.default import load_default
+from ontology.errors import SourceError, StoreError
+from ontology.faults import crash_point
+from ontology.importers.certificates import import_certificates
+from ontology.importers.competentnl import import_competentnl
+from ontology.importers.esco import Dangling, EscoImporter
+from ontology.importers.links import UnknownSkills
+from ontology.importers.qualifications import import_qualifications
+from ontology.importers.report import ImportReport
+from ontology.importers.vacancies import read_vacancies
+from ontology.store import Store
+from ontology.writer import OntologyWriter
+from service.cli.progress_bar import RichProgress
+from service.evaluation import DEFAULT_CASES
+from service.settings import get_settings
+
+app = typer.Typer(
+    help="overstap: skills-ontology matching for side-entrants into technical work.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Import sources into the store (each import is all-or-nothing).")
+app.add_typer(import_app, name="import")
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+@contextmanager
+def _failing_cleanly(*expected: type[Exception]) -> Iterator[None]:
+    """Turn located input errors, and the ``expected`` errors of a command (a bad
+    embedder name, a missing benchmark file), into one readable line and exit code 2."""
+    handled: tuple[type[Exception], ...] = (StoreError, *expected)
+    try:
+        yield
+    except SourceError as exc:
+        err.print(
+            f"[red]error:[/red] {exc.location()}: {exc.message}", highlight=False, soft_wrap=True
+        )
+        err.print("nothing was imported; the store is unchanged", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except handled as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _open_store() -> Store:
+    return Store(get_settings().resolved_database_url)
+
+
+def _run_import(work: Callable[[OntologyWriter, RichProgress], ImportReport]) -> None:
+    with _failing_cleanly():
+        store = _open_store()
+        try:
+            with RichProgress(err) as progress, store.transaction() as conn:
+                report = work(OntologyWriter(conn), progress)
+                crash_point("import-before-commit")
+        finally:
+            store.close()
+    _print_report(report)
+
+
+def _print_report(report: ImportReport) -> None:
+    total = sum(report.rows.values())
+    out.print(f"imported {report.source}: {total:,} rows from {len(report.rows)} file(s)")
+    for name, count in report.rows.items():
+        out.print(f"  {name}: {count:,}", highlight=False, soft_wrap=True)
+    if report.obsoleted:
+        out.print(f"  marked obsolete: {report.obsoleted:,}")
+    for note in report.notes:
+        out.print(f"  note: {note}", highlight=False, soft_wrap=True)
+
+
+VersionOpt = Annotated[
+    str | None,
+    typer.Option("--version", help="Release of the source; default: read from the name."),
+]
+
+
+@import_app.command("esco")
+def import_esco(
+    folders: Annotated[list[Path], typer.Argument(help="ESCO CSV export folders to merge.")],
+    version: VersionOpt = None,
+    taxonomy: Annotated[str, typer.Option(help="Name of the taxonomy.")] = "esco",
+    on_dangling: Annotated[
+        Dangling,
+        typer.Option(
+            help="Links to concepts the import does not define: fail (error), drop them "
+            "(skip), or keep them with an obsolete placeholder concept (obsolete).",
+        ),
+    ] = Dangling.ERROR,
+) -> None:
+    """Import ESCO CSV folders (plain or .gz), merged by concept URI."""
+    _run_import(
+        lambda writer, progress: EscoImporter(writer, taxonomy, progress, on_dangling).run(
+            folders, version
+        )
+    )
+
+
+@import_app.command("competentnl")
+def import_competentnl_cmd(
+    folder: Annotated[Path, typer.Argument(help="The CompetentNL extract folder.")],
+    version: VersionOpt = None,
+) -> None:
+    """Import CompetentNL occupations, capabilities and knowledge areas with labels."""
+    _run_import(lambda writer, progress: import_competentnl(writer, folder, version, progress))
+
+
+@import_app.command("qualifications")
+def import_qualifications_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV in the HKS kwalificaties layout.")],
+    version: VersionOpt = None,
+) -> None:
+    """Import mbo qualifications (crebo, niveau, domain, leerweg)."""
+    _run_import(
+        lambda writer, progress: import_qualifications(writer, file, version, progress=progress)
+    )
+
+
+@import_app.command("certificates")
+def import_certificates_cmd(
+    file: Annotated[Path, typer.Argument(help="Certificates CSV (see README).")],
+    version: VersionOpt = None,
+    unknown_skills: Annotated[
+        UnknownSkills,
+        typer.Option(
+            help="Skills the store does not hold: fail (error) or drop them (skip), e.g. "
+            "to lay the embedded default's certificates over a full ESCO.",
+        ),
+    ] = UnknownSkills.ERROR,
+) -> None:
+    """Import certificates (short trainings) and the skills they teach."""
+    _run_import(
+        lambda writer, progress: import_certificates(
+            writer, file, version, progress=progress, unknown_skills=unknown_skills
+        )
+    )
+
+
+@import_app.command("vacancies")
+def import_vacancies_cmd(
+    file: Annotated[Path, typer.Argument(help="Vacancies as JSON Lines (see README).")],
+    skills: Annotated[
+        bool,
+        typer.Option(
+            help="Extract each vacancy's skills (most of the time of an import); "
+            "--no-skills stores occupations and vectors only."
+        ),
+    ] = True,
+) -> None:
+    """Import (upsert by id) vacancies: check every line, derive occupations, skills
+    and vectors, then store all in one transaction; a running server picks them up."""
+    from indexes.embedding.base import EmbedderError
+    from ontology.vacancy_store import write_vacancies
+    from service.runtime.services import open_services
+
+    settings = get_settings()
+    with _failing_cleanly(EmbedderError):
+        store = _open_store()
+        try:
+            with RichProgress(err) as progress:
+                records = read_vacancies(file, progress)
+                progress.stage("opening indexes", None)
+                services = open_services(settings, store)
+                progress.stage("deriving occupations, skills and vectors", len(records))
+                derived = services.vacancies.derive(records, skills, progress.advance)
+                progress.stage("storing", None)
+                statuses = write_vacancies(store, derived)
+        finally:
+            store.close()
+    counts = Counter(statuses.values())
+    out.print(
+        f"imported vacancies: {len(records):,} from {file.name} "
+        f"({counts['created']:,} created, {counts['updated']:,} updated, "
+        f"{counts['unchanged']:,} unchanged)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@import_app.command("default")
+def import_default() -> None:
+    """Import the embedded Dutch default ontology, certificates and vacancies."""
+    with _failing_cleanly():
+        store = _open_store()
+        try:
+            with RichProgress(err) as progress:
+                report = load_default(store, progress)
+        finally:
+            store.close()
+    _print_report(report)
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print what the store holds."""
+    with _failing_cleanly():
+        store = _open_store()
+        try:
+            result = store.stats()
+        finally:
+            store.close()
+    if as_json:
+        print(json.dumps(result.model_dump(), indent=2, ensure_ascii=False))
+        return
+    table = Table("what", "count", title="overstap store")
+    table.add_row("occupations", f"{result.occupations:,}")
+    table.add_row("skills", f"{result.skills:,}")
+    for skill_type, count in sorted(result.skills_by_type.items()):
+        table.add_row(f"  {skill_type}", f"{count:,}")
+    table.add_row("skill groups", f"{result.skill_groups:,}")
+    table.add_row("ISCO groups", f"{result.isco_groups:,}")
+    for rtype, count in result.relations.items():
+        table.add_row(f"relations: {rtype}", f"{count:,}")
+    for language, kinds in sorted(result.labels.items()):
+        for kind, count in sorted(kinds.items()):
+            table.add_row(f"labels {language}: {kind}", f"{count:,}")
+    table.add_row("qualifications", f"{result.qualifications:,}")
+    table.add_row("certificates", f"{result.certificates:,}")
+    table.add_row("vacancies", f"{result.vacancies:,}")
+    table.add_row("obsolete concepts", f"{result.obsolete_concepts:,}")
+    table.add_row("versions", ", ".join(result.versions) or "-")
+    out.print(table)
+
+
+@app.command()
+def reindex() -> None:
+    """Build a new index snapshot of the store and activate it atomically; running
+    servers sharing the data folder switch to it within OVERSTAP_SNAPSHOT_SYNC_SECONDS.
+    Refused (exit 2) while another re-index runs on the same folder."""
+    from indexes.embedding.base import EmbedderError
+    from indexes.leases import SnapshotBusyError
+    from service.runtime.services import build_snapshot, open_embedder
+
+    settings = get_settings()
+    with _failing_cleanly(EmbedderError, SnapshotBusyError):
+        store = _open_store()
+        try:
+            embedder = open_embedder(settings)
+            with RichProgress(err) as progress:
+                stats = build_snapshot(settings, store, embedder, progress.stage, progress.advance)
+        finally:
+            store.close()
+    out.print(
+        f"snapshot {stats.snapshot_id} active: {stats.texts:,} labels "
+        f"({stats.embedded:,} embedded, the rest from the cache) in {stats.seconds:.1f} s, "
+        f"{stats.texts_per_second:,.0f} texts/s",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for name, count in stats.counts.items():
+        out.print(f"  {name}: {count:,} labels", highlight=False)
+
+
+@app.command()
+def train(
+    max_pairs: Annotated[
+        int, typer.Option(min=2, help="Label pairs drawn from the store (at most).")
+    ] = PairRecipe.max_pairs,
+    epochs: Annotated[int, typer.Option(min=1)] = TrainConfig.epochs,
+    batch_size: Annotated[int, typer.Option(min=2)] = TrainConfig.batch_size,
+    learning_rate: Annotated[float, typer.Option(min=0.0)] = TrainConfig.learning_rate,
+    seed: Annotated[int, typer.Option()] = TrainConfig.seed,
+    bf16: Annotated[
+        bool, typer.Option(help="bfloat16 matrix products where the CPU has bf16 units.")
+    ] = TrainConfig.bf16,
+    nl_en_any_english: Annotated[
+        bool,
+        typer.Option(
+            help="Pair Dutch occupation labels with any English label of the concept, not "
+            "only the preferred one."
+        ),
+    ] = PairRecipe.nl_en_any_english,
+    max_steps: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many batches (smoke runs).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Folder name prefix under DATA_DIR/models.")] = (
+        DEFAULT_NAME
+    ),
+    force: Annotated[bool, typer.Option(help="Rebuild even if the same build exists.")] = False,
+) -> None:
+    """Fine-tune the bundled model on the store's label pairs (seeded, reproducible).
+
+    The model lands in DATA_DIR/models/<name>-<hash of the inputs>; serve it with
+    OVERSTAP_EMBEDDER=tuned:<that folder> and run `overstap reindex`."""
+    from indexes.embedding.base import EmbedderError
+    from indexes.embedding.load import bundled_folder
+    from indexes.embedding.torch_runtime import configure_threads
+    from indexes.embedding.tuned import TunedModelError
+    from indexes.training.train import train_model
+
+    settings = get_settings()
+    recipe = PairRecipe(max_pairs=max_pairs, nl_en_any_english=nl_en_any_english)
+    config = TrainConfig(
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        bf16=bf16,
+        max_steps=max_steps,
+    )
+    with _failing_cleanly(EmbedderError, TunedModelError):
+        configure_threads(settings.threads)
+        store = _open_store()
+        try:
+            with RichProgress(err) as progress:
+
+                def on_step(step: int, total: int, loss: float) -> None:
+                    if step == 1:
+                        progress.stage("training", total)
+                    progress.advance()
+                    progress.describe(f"training (loss {loss:.3f})")
+                    if not err.is_terminal and step % max(total // 20, 1) == 0:
+                        err.print(f"step {step}/{total}, loss {loss:.3f}", highlight=False)
+
+                result = train_model(
+                    store,
+                    bundled_folder(settings.models_dir),
+                    settings.models_dir,
+                    recipe,
+                    config,
+                    prefix=name,
+                    on_stage=lambda message: err.print(message, highlight=False),
+                    on_step=on_step,
+                    force=force,
+                )
+        finally:
+            store.close()
+    if result.stats is not None:
+        stats = result.stats
+        out.print(
+            f"trained {stats.steps} steps on {stats.pairs:,} pairs in {stats.seconds:.0f} s "
+            f"(loss {stats.first_loss:.3f} → {stats.last_loss:.3f})",
+            highlight=False,
+        )
+    out.print(f"model: {result.folder}", highlight=False, soft_wrap=True)
+    out.print(f"use it: OVERSTAP_EMBEDDER={result.embedder_spec} overstap reindex", highlight=False)
+
+
+evaluate_app = typer.Typer(help="Quality evaluations on public benchmarks.")
+app.add_typer(evaluate_app, name="evaluate")
+
+
+@evaluate_app.command("melo")
+def evaluate_melo(
+    data: Annotated[Path, typer.Option(help="The MELO benchmark folder.")],
+    dataset: Annotated[str, typer.Option(help="e.g. nld_q_nl_c_nl")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    lexical_weight: Annotated[
+        float | None,
+        typer.Option(help="Fusion weight of char TF-IDF (default: the service's setting)."),
+    ] = None,
+    lexical_only: Annotated[
+        bool, typer.Option(help="Char TF-IDF alone (MELO's baseline), no embedder.")
+    ] = False,
+    level: Annotated[
+        str,
+        typer.Option(
+            help="element (MELO's protocol) or concept (labels aggregated per "
+            "ESCO concept, as the service's concept search does)."
+        ),
+    ] = "element",
+    aggregation: Annotated[str, typer.Option(help="With --level concept: max or lse.")] = "max",
+    rrf: Annotated[
+        int,
+        typer.Option(
+            help="Fuse by reciprocal rank fusion with this k instead of the weighted sum "
+            "(for comparison; the service uses the weighted sum)."
+        ),
+    ] = 0,
+) -> None:
+    """Rank MELO's ESCO surface forms for each query exactly as the service searches."""
+    from indexes.embedding.cache import EmbeddingCache
+    from service.evaluation.melo import MeloError, evaluate, evaluate_concepts, load_dataset
+    from service.runtime.services import open_embedder
+
+    settings = get_settings()
+    with _failing_cleanly(MeloError):
+        melo = load_dataset(data, dataset)
+    weight = (
+        1.0
+        if lexical_only
+        else (settings.lexical_weight if lexical_weight is None else lexical_weight)
+    )
+    embedder = None if lexical_only else open_embedder(settings)
+    cache = None if lexical_only else EmbeddingCache(settings.cache_path)
+    try:
+        with RichProgress(err) as progress:
+            progress.stage(
+                f"{dataset}: embedding",
+                None if lexical_only else len(melo.corpus) + len(melo.queries),
+            )
+            if level == "concept" and embedder is not None and aggregation in ("max", "lse"):
+                result = evaluate_concepts(
+                    data, melo, embedder, weight, "lse" if aggregation == "lse" else "max", cache
+                )
+            elif level == "element":
+                result = evaluate(melo, embedder, weight, cache, progress.advance, rrf)
+            else:
+                err.print(
+                    "[red]error:[/red] --level is element or concept (concept needs "
+                    "an embedder; --aggregation is max or lse)"
+                )
+                raise typer.Exit(EXIT_BAD_INPUT)
+    finally:
+        if cache:
+            cache.close()
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    out.print_json(data=result)
+
+
+@evaluate_app.command("skills")
+def evaluate_skills(
+    data: Annotated[Path, typer.Option(help="The Decorte skill-extraction benchmark folder.")],
+    split: Annotated[
+        str, typer.Option(help="test, or validation (adds a threshold sweep).")
+    ] = "test",
+) -> None:
+    """Run TECH and HOUSE through the /v1/skills/extract code against the store's ESCO."""
+    from service.evaluation.skills import SkillEvalError, evaluate
+    from service.runtime.services import open_catalog
+
+    settings = get_settings()
+    with _failing_cleanly(SkillEvalError):
+        store = _open_store()
+        try:
+            catalog = open_catalog(settings, store)
+            result = evaluate(catalog, data, split)
+        finally:
+            store.close()
+    print(json.dumps(result, indent=2))
+
+
+@evaluate_app.command("match")
+def evaluate_match(
+    cases: Annotated[
+        Path,
+        typer.Option(help="YAML file of side-entrant cases (default: the embedded default's)."),
+    ] = DEFAULT_CASES,
+) -> None:
+    """Top-1/top-5 hit rates of the side-entrant match on hand-written cases."""
+    from service.evaluation.match import CaseError, evaluate_splits, load_cases
+    from service.extraction.extractor import SkillExtractor
+    from service.match.matcher import Matcher
+    from service.runtime.services import open_catalog
+
+    settings = get_settings()
+    with _failing_cleanly(CaseError):
+        store = _open_store()
+        try:
+            loaded = load_cases(cases)
+            catalog = open_catalog(settings, store)
+            result = evaluate_splits(Matcher(catalog, SkillExtractor(catalog)), loaded)
+        finally:
+            store.close()
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def bench(
+    ontology: Annotated[
+        str, typer.Option(help="default (embedded) or esco (the full import from ../shared/data).")
+    ] = "default",
+    vacancies: Annotated[
+        int, typer.Option(min=0, help="Generate and index this many SYNTHETIC vacancies.")
+    ] = 0,
+    quick: Annotated[
+        bool, typer.Option(help="A small run (under 2 minutes on the default) for smoke tests.")
+    ] = False,
+    melo: Annotated[
+        bool, typer.Option(help="Check the fast runtime's MELO MRR against torch (full runs).")
+    ] = True,
+    keep: Annotated[
+        Path | None,
+        typer.Option(help="Build in this new folder and keep it (default: a temp one)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Also write the JSON document to this file.")
+    ] = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option(help="Also profile the server per endpoint with py-spy into this folder."),
+    ] = None,
+) -> None:
+    """Measure the service against its floor in one run: indexing, query embedding and
+    FAISS in-process, then a real server under 1, 4 and 8 clients. Prints a table on
+    stderr and one JSON document (with `ratios`) on stdout."""
+    from service.bench.harness import BenchError, BenchOptions, run, table_rows
+    from service.bench.server import BenchServerError
+
+    options = BenchOptions(ontology, vacancies, quick, melo, keep, profile)
+    started = time.perf_counter()
+    with _failing_cleanly(BenchError, BenchServerError):
+        report = run(
+            options,
+            lambda text: err.print(f"[dim]{time.perf_counter() - started:6.1f} s[/dim] {text}"),
+        )
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    table = Table("figure", "value", title="overstap bench")
+    for name, value in table_rows(report):
+        table.add_row(name, value)
+    err.print(table)
+    document = json.dumps(report, indent=2)
+    if output is not None:
+        output.write_text(document + "\n", encoding="utf-8")
+    print(document)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the API (loads the embedded default first when the store is empty)."""
+    import uvicorn
+
+    from service.api.app import create_app
+    from service.logs import configure
+
+    settings = get_settings()
+    # JSON lines: counts, timings, request ids and snapshot ids; never request bodies.
+    log_config = configure()
+    with _failing_cleanly():
+        application = create_app(settings)
+        uvicorn.run(
+            application,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_config=log_config,
+            access_log=False,
+        )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,13 @@
+"""What ``overstap evaluate`` runs: MELO (``melo``), skill extraction on the Decorte
+benchmark (``skills``) and the side-entrant match cases (``match``), whose case files
+ship in ``cases/`` with the package."""
+
+from pathlib import Path
+
+# The hand-written case files, shipped as package data so an installed overstap can run
+# ``overstap evaluate match`` without a checkout.
+CASES_DIR = Path(__file__).parent / "cases"
+DEFAULT_CASES = CASES_DIR / "side_entrants.yaml"
+ESCO_CASES = CASES_DIR / "side_entrants_esco.yaml"
+
+__all__ = ["CASES_DIR", "DEFAULT_CASES", "ESCO_CASES"]

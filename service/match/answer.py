@@ -1,0 +1,151 @@
+"""Match results as HTTP answers: labels fetched in one query, every number rounded
+for display."""
+
+from models.vocabulary import ConceptKind
+from ontology import queries
+from service.catalog import concept_ref
+from service.match.long_route import LongRoute
+from service.match.matcher import Matcher, MatchResult
+from service.schemas.common import ConceptRef
+from service.schemas.match import (
+    LinkedQualificationOut,
+    LongRouteOut,
+    Match,
+    MatchAnswer,
+    MatchedSkill,
+    MatchEvidence,
+    MissingSkill,
+    MissingSkills,
+    RouteStepOut,
+    ScoreParts,
+    TrainingRoute,
+    TransitionAnswer,
+)
+
+
+def to_transition_answer(
+    matcher: Matcher, source: str, results: list[MatchResult], lang: str
+) -> TransitionAnswer:
+    """The HTTP answer for transitions from occupation ``source``."""
+    answer = to_answer(matcher, results, lang)
+    labels = queries.preferred_labels(matcher.catalog.store, [source])
+    return TransitionAnswer(
+        taxonomy_versions=answer.taxonomy_versions,
+        snapshot=answer.snapshot,
+        occupation=concept_ref(labels, source, ConceptKind.OCCUPATION.value, lang),
+        transitions=answer.matches,
+    )
+
+
+def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchAnswer:
+    """The HTTP answer for match results (labels fetched in one query)."""
+    uris: set[str] = set()
+    for result in results:
+        a = result.assessment
+        uris.add(a.occupation)
+        uris.update(c.skill for c in a.matched)
+        uris.update(c.via for c in a.matched if c.via)
+        uris.update(s for s, _ in a.missing_essential + a.missing_optional)
+        for step in result.route.steps:
+            uris.add(step.training)
+            uris.update(step.covers)
+        uris.update(result.route.uncovered)
+        uris.update(q.qualification for q in result.long_route.qualifications)
+    labels = queries.preferred_labels(matcher.catalog.store, sorted(uris))
+
+    def ref(uri: str, kind: str) -> ConceptRef:
+        return concept_ref(labels, uri, kind, lang)
+
+    def evidence_of(result: MatchResult, skill: str | None) -> list[MatchEvidence]:
+        return [
+            MatchEvidence(
+                source=e.source,
+                detail=e.detail,
+                start=e.start,
+                end=e.end,
+                strength=round(e.strength, 4),
+            )
+            for e in (result.evidence.get(skill, []) if skill else [])
+        ]
+
+    def long_route_out(route: LongRoute) -> LongRouteOut:
+        linked = []
+        for item in route.qualifications:
+            view = matcher.trainings[item.qualification]
+            linked.append(
+                LinkedQualificationOut(
+                    **ref(item.qualification, "qualification").model_dump(),
+                    crebo=view.id,
+                    level=view.level,
+                    leerweg=view.leerweg,
+                    domain=view.domain,
+                    similarity=item.similarity,
+                )
+            )
+        return LongRouteOut(
+            confidence=route.confidence,
+            similarity=route.similarity,
+            margin=route.margin,
+            method=route.method,
+            qualifications=linked,
+        )
+
+    matches = []
+    for result in results:
+        a, route = result.assessment, result.route
+        matched = [
+            MatchedSkill(
+                **ref(c.skill, "skill").model_dump(),
+                credit=round(c.credit, 4),
+                similarity=round(c.similarity, 4),
+                via=ref(c.via, "skill") if c.via else None,
+                evidence=evidence_of(result, c.via),
+            )
+            for c in a.matched
+        ]
+        matches.append(
+            Match(
+                occupation=ref(a.occupation, "occupation"),
+                score=round(a.score, 4),
+                score_parts=ScoreParts(
+                    essential_coverage=round(a.essential_coverage, 4),
+                    optional_coverage=round(a.optional_coverage, 4),
+                    essential_share=matcher.model.settings.essential_share,
+                    wish=round(a.wish, 4),
+                ),
+                matched_skills=matched,
+                missing_skills=MissingSkills(
+                    essential=[
+                        MissingSkill(**ref(s, "skill").model_dump(), weight=round(w, 4))
+                        for s, w in a.missing_essential
+                    ],
+                    optional=[
+                        MissingSkill(**ref(s, "skill").model_dump(), weight=round(w, 4))
+                        for s, w in a.missing_optional
+                    ],
+                ),
+                training_route=TrainingRoute(
+                    method=route.method,
+                    steps=[
+                        RouteStepOut(
+                            training=ref(
+                                step.training, matcher.trainings[step.training].kind.value
+                            ),
+                            hours=step.hours,
+                            covers=[ref(s, "skill") for s in step.covers],
+                        )
+                        for step in route.steps
+                    ],
+                    total_hours=route.total_hours,
+                    uncovered=[ref(s, "skill") for s in route.uncovered],
+                    long_route=long_route_out(result.long_route),
+                ),
+                vacancies=result.vacancies,
+                why=result.why,
+            )
+        )
+    return MatchAnswer(
+        taxonomy_versions=matcher.catalog.taxonomy_versions,
+        snapshot=matcher.catalog.snapshot.id,
+        matches=matches,
+    )

@@ -1,0 +1,134 @@
+"""Opening everything the service answers from: store, embedder, active snapshot,
+vacancy index and the services over them.
+
+``serve`` and the tests call ``open_catalog``; the CLI's ``reindex`` uses the same
+pieces. When no snapshot exists yet one is built first, so a fresh ``overstap serve``
+is useful without a separate step.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from indexes.embedding.base import Embedder
+from indexes.embedding.cache import EmbeddingCache
+from indexes.embedding.load import load_embedder
+from indexes.leases import BuildLock
+from indexes.snapshot import BuildStats, SnapshotDirectory
+from indexes.vacancy_index import VacancyIndex
+from ontology.default import ensure_populated
+from ontology.store import Store
+from service.catalog import Catalog
+from service.extraction.extractor import SkillExtractor
+from service.match.matcher import Matcher
+from service.settings import Settings
+from service.vacancies.service import VacancyService
+
+
+def open_embedder(settings: Settings, serving: bool = False) -> Embedder:
+    """The configured embedder on the configured runtime: one thread per call in a
+    server (``request_threads``), every core (``threads``) in batch jobs."""
+    threads = settings.request_threads if serving else settings.threads
+    return load_embedder(settings.embedder, settings.models_dir, settings.runtime, threads)
+
+
+def limit_search_threads(threads: int) -> None:
+    """Cap FAISS's OpenMP and numpy's BLAS pools for a server process, where requests
+    run in parallel worker threads and a pool per request would oversubscribe the
+    cores (measured in docs/performance.md)."""
+    from threadpoolctl import threadpool_limits
+
+    from indexes.ann import set_search_threads
+
+    set_search_threads(threads)
+    threadpool_limits(threads)  # BLAS pools are process-wide
+
+
+def build_snapshot(
+    settings: Settings,
+    store: Store,
+    embedder: Embedder,
+    on_stage: Callable[[str, int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    lock: BuildLock | None = None,
+) -> BuildStats:
+    """Build and activate a new snapshot of ``store`` through the embedding cache, under
+    the build lock: ``lock`` when the caller took it already (an admin job takes it when
+    it is accepted), else taken here; a build in progress elsewhere raises
+    ``SnapshotBusyError``."""
+    directory = SnapshotDirectory(settings.snapshots_dir)
+    held = lock or directory.lock(blocking=False)
+    cache = EmbeddingCache(settings.cache_path)
+    try:
+        return directory.build(store, embedder, cache, on_stage=on_stage, on_progress=on_progress)
+    finally:
+        cache.close()
+        if lock is None:
+            held.release()
+
+
+def open_catalog(
+    settings: Settings, store: Store, embedder: Embedder | None = None, serving: bool = False
+) -> Catalog:
+    """Load the active snapshot under a lease (building one when there is none, once
+    even when several replicas start together) into a Catalog; temporaries a crash left
+    behind are removed first."""
+    if settings.load_default:
+        ensure_populated(store)
+    embedder = embedder or open_embedder(settings, serving)
+    directory = SnapshotDirectory(settings.snapshots_dir)
+    directory.recover()
+    if directory.active_id() is None:
+        with directory.lock(blocking=True) as lock:
+            if directory.active_id() is None:
+                build_snapshot(settings, store, embedder, lock=lock)
+    return Catalog(store, embedder, directory.open_active(embedder), settings.lexical_weight)
+
+
+@dataclass
+class Services:
+    """Everything requests are answered from, bound to one snapshot."""
+
+    catalog: Catalog
+    extractor: SkillExtractor
+    matcher: Matcher
+    vacancies: VacancyService
+
+
+def open_services(
+    settings: Settings,
+    store: Store,
+    embedder: Embedder | None = None,
+    on_vacancies: Callable[[int], None] | None = None,
+    serving: bool = False,
+) -> Services:
+    """Catalog, extractor (calibrated), vacancy index (loaded from the store, with any
+    stored vacancy not yet derived for this embedder derived now) and matcher;
+    ``serving`` sizes thread pools for a server."""
+    if serving:
+        limit_search_threads(settings.request_threads)
+    catalog = open_catalog(settings, store, embedder, serving)
+    index = VacancyIndex.load(store, catalog.embedder.name, catalog.embedder.dimension)
+    services = _assemble(catalog, index)
+    services.vacancies.catch_up(on_vacancies)
+    return services
+
+
+def reopen_services(settings: Settings, current: Services) -> Services:
+    """Services over the snapshot that is active now, sharing the current embedder,
+    store and vacancy index: what a re-index switches to."""
+    catalog = current.catalog
+    snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
+    fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
+    try:
+        return _assemble(fresh, current.vacancies.index)
+    except BaseException:
+        if snapshot.lease is not None:  # not switched to: do not keep it alive
+            snapshot.lease.unlink(missing_ok=True)
+        raise
+
+
+def _assemble(catalog: Catalog, index: VacancyIndex) -> Services:
+    extractor = SkillExtractor(catalog)
+    extractor.default_threshold()  # calibrate before the first request
+    matcher = Matcher(catalog, extractor, vacancies=index)
+    return Services(catalog, extractor, matcher, VacancyService(matcher, index))

