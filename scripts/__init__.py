@@ -1,1 +1,2 @@
-"""Operational entry points that are not the service (evaluation, benchmarks, training)."""
+"""One-off tools run from a checkout (``python -m scripts.NAME``); nothing imports them
+and they are not shipped."""
