@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     err_console = Console(stderr=True)
     figures: dict[str, Any] = {
         "count": args.count,
-        "data": ("SYNTHETIC (service.bench.synthetic_vacancies)"),
+        "data": "SYNTHETIC (service.bench.synthetic_vacancies)",
     }
     try:
         services = open_services(settings, store)

@@ -1,7 +1,7 @@
 """The embedder interface every runtime implements, and what they share.
 
-Callers (indexes, snapshots, the service) depend on this module only; which runtime
-answers is the loader's choice (``indexes.embedding.load``).
+Callers that embed (indexes, snapshots, the service) depend on this interface only;
+which runtime answers is the loader's choice (``indexes.embedding.load``).
 """
 
 from collections.abc import Sequence

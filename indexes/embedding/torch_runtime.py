@@ -1,6 +1,7 @@
 """The reference runtime: any sentence-transformers model on torch, on the CPU.
 
-Training and the ONNX export use it; a server on the ONNX runtime never imports it.
+The ONNX export starts from the model it loads. The module itself imports torch only
+inside its functions, so a server on the ONNX runtime loads the module but never torch.
 """
 
 import os

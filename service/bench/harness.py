@@ -105,7 +105,7 @@ def run(options: BenchOptions, stage: Stage) -> dict[str, Any]:
         "config": {
             "ontology": options.ontology,
             "vacancies": options.vacancies,
-            "vacancy_data": ("SYNTHETIC (service.bench.synthetic_vacancies)")
+            "vacancy_data": "SYNTHETIC (service.bench.synthetic_vacancies)"
             if options.vacancies
             else None,
             "quick": options.quick,

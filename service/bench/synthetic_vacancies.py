@@ -7,7 +7,7 @@ offer and how to apply, in a province with a postcode of that province. Every id
 with ``synth-`` and every employer ends in "(synthetisch)": these texts must never be
 used to claim match quality, only to measure speed, size and memory.
 
-    python -m scripts.vacancy_gen --count 100000 --out var/synthetic.jsonl
+``scripts/vacancy_gen.py`` writes them to a file from a checkout.
 """
 
 import random
