@@ -8,15 +8,14 @@ because an import hidden in a function is still a dependency.
 """
 
 import ast
+import functools
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.paths import REPO_ROOT
-
-PACKAGES = ("models", "ontology", "indexes", "service")
+from tests.support.paths import PACKAGES, REPO_ROOT
 
 # From the top down. A module belongs to the longest prefix listed; it may import its
 # own layer or any layer below it, never one above. Within a layer, circles are caught
@@ -91,6 +90,7 @@ def _imports(path: Path, module: str, known: set[str]) -> Iterator[str]:
                 yield target
 
 
+@functools.cache
 def _graph() -> dict[str, set[str]]:
     """Module → the own modules it imports."""
     modules = _modules()

@@ -12,9 +12,7 @@ import zipfile
 
 import pytest
 
-from tests.support.paths import REPO_ROOT
-
-PACKAGES = ("models", "ontology", "indexes", "service")
+from tests.support.paths import PACKAGES, REPO_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -558,7 +558,3 @@ def serve(
             log_config=log_config,
             access_log=False,
         )
-
-
-if __name__ == "__main__":
-    app()

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The layers that ship (pyproject.toml), bottom up; scripts/ and tests/ stay in the checkout.
+PACKAGES = ("models", "ontology", "indexes", "service")
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 MINI_EN = FIXTURES / "esco-v1.0.0-mini-en"
