@@ -127,16 +127,21 @@ def neighbourhood(store: Store, uri: str) -> Neighbourhood:
             ]
         )
         if skill_ids:
-            seen: set[str] = set()
+            # Ranked by how many of those skills each teaches (``weight``), so the
+            # training that closes most of an occupation's core comes first; only
+            # trainings that teach at least one are listed.
+            taught_count: dict[tuple[str, str, str], int] = {}
             for o_uri, o_id, o_kind in conn.execute(
                 select(*columns)
                 .join(taught, taught.c.training_id == other.c.id)
                 .where(taught.c.skill_id.in_(skill_ids))
-                .order_by(other.c.kind, other.c.uri)
             ):
-                if o_uri not in seen:
-                    seen.add(o_uri)
-                    result.trainings.append(Link(o_uri, o_id, o_kind, "teaches"))
+                key = (o_uri, o_id, o_kind)
+                taught_count[key] = taught_count.get(key, 0) + 1
+            for (o_uri, o_id, o_kind), count in sorted(
+                taught_count.items(), key=lambda item: (-item[1], item[0][2], item[0][0])
+            ):
+                result.trainings.append(Link(o_uri, o_id, o_kind, "teaches", float(count)))
     return result
 
 
@@ -242,3 +247,26 @@ def scheme_members(store: Store, scheme: str) -> set[str]:
                 .where(membership.c.scheme == scheme)
             ).scalars()
         )
+
+
+def skill_hierarchy(store: Store) -> dict[str, list[str]]:
+    """Skill URI → its direct broader *skills* (not skill groups), for the claims a
+    training route may make about a neighbouring skill (one query)."""
+    concept, broader = table_of(Concept), table_of(Broader)
+    parent = concept.alias("parent")
+    result: dict[str, list[str]] = defaultdict(list)
+    with store.reading() as conn:
+        for child, parent_uri in conn.execute(
+            select(concept.c.uri, parent.c.uri)
+            .join(broader, broader.c.concept_id == concept.c.id)
+            .join(parent, parent.c.id == broader.c.broader_id)
+            .where(
+                concept.c.kind == ConceptKind.SKILL.value,
+                parent.c.kind == ConceptKind.SKILL.value,
+                concept.c.status == "released",
+                parent.c.status == "released",
+            )
+            .order_by(concept.c.uri, parent.c.uri)
+        ):
+            result[child].append(parent_uri)
+    return dict(result)

@@ -485,6 +485,45 @@ def evaluate_match(
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
+@evaluate_app.command("routes")
+def evaluate_routes_cmd(
+    cases: Annotated[
+        Path,
+        typer.Option(help="YAML file of side-entrant cases (default: the embedded default's)."),
+    ] = DEFAULT_CASES,
+    occupations: Annotated[
+        int | None,
+        typer.Option(
+            help="Check the transitions of only the first N technical occupations "
+            "(default: all; about 0.5 s each on the full ESCO)."
+        ),
+    ] = None,
+) -> None:
+    """Route precision: is every "this training closes that skill" claim true?"""
+    from service.evaluation.match import CaseError, load_cases
+    from service.evaluation.routes import evaluate_routes
+    from service.extraction.extractor import SkillExtractor
+    from service.match.matcher import Matcher
+    from service.runtime.services import open_catalog
+
+    settings = get_settings()
+    with _failing_cleanly(CaseError):
+        store = _open_store()
+        try:
+            loaded = load_cases(cases)
+            catalog = open_catalog(settings, store)
+            matcher = Matcher(catalog, SkillExtractor(catalog))
+            with RichProgress(err) as progress:
+                sources = len(matcher.technical)
+                if occupations is not None:
+                    sources = min(sources, occupations)
+                progress.stage("answers checked", len(loaded) + sources)
+                result = evaluate_routes(matcher, loaded, occupations, progress.advance)
+        finally:
+            store.close()
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
 @app.command()
 def bench(
     ontology: Annotated[

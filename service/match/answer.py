@@ -8,6 +8,7 @@ from service.match.long_route import LongRoute
 from service.match.matcher import Matcher, MatchResult
 from service.schemas.common import ConceptRef
 from service.schemas.match import (
+    ClosedSkill,
     LinkedQualificationOut,
     LongRouteOut,
     Match,
@@ -49,6 +50,7 @@ def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchA
         for step in result.route.steps:
             uris.add(step.training)
             uris.update(step.covers)
+            uris.update(c.taught for c in step.closes)
         uris.update(result.route.uncovered)
         uris.update(q.qualification for q in result.long_route.qualifications)
     labels = queries.preferred_labels(matcher.catalog.store, sorted(uris))
@@ -132,7 +134,14 @@ def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchA
                                 step.training, matcher.trainings[step.training].kind.value
                             ),
                             hours=step.hours,
-                            covers=[ref(s, "skill") for s in step.covers],
+                            covers=[
+                                ClosedSkill(
+                                    **ref(c.skill, "skill").model_dump(),
+                                    how=c.how,
+                                    taught=ref(c.taught, "skill"),
+                                )
+                                for c in step.closes
+                            ],
                         )
                         for step in route.steps
                     ],

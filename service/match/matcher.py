@@ -86,7 +86,11 @@ class Matcher:
             *queries.trainings(store, ConceptKind.QUALIFICATION),
         ]
         self.model = MatchModel(
-            self.requirements, self._skill_vectors(), trainings, settings or MatchSettings()
+            self.requirements,
+            self._skill_vectors(),
+            trainings,
+            settings or MatchSettings(),
+            queries.skill_hierarchy(store),
         )
         self.technical = self._technical_occupations()
         labels = store.labels_of(ConceptKind.OCCUPATION)

@@ -9,11 +9,18 @@ at ``similarity_full`` (with the bundled e5 model unrelated skill labels sit at
 "leidingen monteren" 0.899, "storingen opsporen" vs "storingen verhelpen" 0.953).
 Skills are weighted by specificity (an IDF over occupations), so transversal skills
 count but cannot carry a technical occupation on their own.
+
+Similarity credits the *person's* skills only. A training route claims that a course
+teaches a skill, and that claim must be true: a training closes a missing skill only
+when it teaches that very skill, or (marked so) a narrower or broader skill one step
+away in the ontology's skill hierarchy. A similar-sounding taught skill closes nothing
+(issue 19: "Onderhoud cv-ketels" was said to teach "afrekenen en kassa bedienen").
 """
 
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -63,13 +70,33 @@ class Assessment:
     wish: float = 0.0  # the wish bonus included in ``score``
 
 
+Closure = Literal["exact", "narrower", "broader"]
+# Order of trust: a training that teaches the skill itself, one that teaches a narrower
+# skill of it (part of it), one that teaches a broader skill (which includes it).
+CLOSURE_ORDER: dict[str, int] = {"exact": 0, "narrower": 1, "broader": 2}
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A missing skill a training closes: how, and through which taught skill."""
+
+    skill: str
+    how: Closure
+    taught: str
+
+
 @dataclass(frozen=True)
 class RouteStep:
     """One training of a route and the missing skills it closes."""
 
     training: str
     hours: int
-    covers: list[str]
+    closes: list[Closed]
+
+    @property
+    def covers(self) -> list[str]:
+        """The missing skills it closes, in route order."""
+        return [c.skill for c in self.closes]
 
 
 @dataclass
@@ -95,10 +122,18 @@ class MatchModel:
         skill_vectors: Mapping[str, NDArray[np.float32]],
         trainings: Sequence[TrainingView],
         settings: MatchSettings = MatchSettings(),
+        broader: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.requirements = requirements
         self.settings = settings
         self.trainings = [t for t in trainings if t.hours and t.skills]
+        # Skill → its direct broader skills, and the reverse: the hierarchy a route's
+        # "narrower"/"broader" claims come from (ESCO has one; the default has none).
+        self.broader: dict[str, set[str]] = {k: set(v) for k, v in (broader or {}).items()}
+        self.narrower: dict[str, set[str]] = {}
+        for skill, parents in self.broader.items():
+            for parent in parents:
+                self.narrower.setdefault(parent, set()).add(skill)
         self._uris = sorted(skill_vectors)
         self._row = {uri: i for i, uri in enumerate(self._uris)}
         dimension = len(next(iter(skill_vectors.values()))) if skill_vectors else 1
@@ -231,7 +266,7 @@ class MatchModel:
         weights = dict(missing)
         open_skills = set(weights)
         route = Route(method="greedy weighted set cover (skill weight per hour)")
-        closes = {t.uri: self._closes(t.skills, open_skills) for t in self.trainings}
+        closes = {t.uri: self.closes(t.skills, open_skills) for t in self.trainings}
         hours = {t.uri: int(t.hours or 0) for t in self.trainings}
         used: set[str] = set()
         while open_skills:
@@ -241,7 +276,7 @@ class MatchModel:
                     continue
                 if max_hours is not None and route.total_hours + hours[training] > max_hours:
                     continue
-                closing = closes[training] & open_skills
+                closing = set(closes[training]) & open_skills
                 gain = sum(weights[s] for s in closing)
                 if gain <= 0 or hours[training] > self.settings.max_hours_per_skill * len(closing):
                     continue
@@ -251,16 +286,28 @@ class MatchModel:
             if best is None:
                 break
             training = best[1]
-            covered = sorted(closes[training] & open_skills, key=lambda s: (-weights[s], s))
-            route.steps.append(RouteStep(training, hours[training], covered))
+            covered = sorted(set(closes[training]) & open_skills, key=lambda s: (-weights[s], s))
+            route.steps.append(
+                RouteStep(training, hours[training], [closes[training][s] for s in covered])
+            )
             open_skills -= set(covered)
             used.add(training)
         route.uncovered = sorted(open_skills, key=lambda s: (-weights[s], s))
         return route
 
-    def _closes(self, taught: Sequence[str], wanted: set[str]) -> set[str]:
-        """Missing skills a training closes: taught exactly, or close enough semantically."""
-        covers = self.cover(dict.fromkeys(taught, 1.0), sorted(wanted))
-        return {
-            skill for skill, cover in covers.items() if cover.credit >= self.settings.covered_at
-        }
+    def closes(self, taught: Sequence[str], wanted: set[str]) -> dict[str, Closed]:
+        """Missing skills a training closes: taught exactly, or one step away in the
+        skill hierarchy (the taught skill is narrower or broader than the missing one).
+        Never by similarity: what a course teaches is a fact, not a guess."""
+        result: dict[str, Closed] = {}
+        for skill in taught:
+            candidates: list[tuple[str, Closure]] = [(skill, "exact")]
+            candidates += [(parent, "narrower") for parent in sorted(self.broader.get(skill, ()))]
+            candidates += [(child, "broader") for child in sorted(self.narrower.get(skill, ()))]
+            for missing, how in candidates:
+                if missing not in wanted:
+                    continue
+                known = result.get(missing)
+                if known is None or CLOSURE_ORDER[how] < CLOSURE_ORDER[known.how]:
+                    result[missing] = Closed(missing, how, skill)
+        return result

@@ -67,8 +67,9 @@ class ConceptDetail(BaseModel):
     narrower: list[LinkedConcept] = Field(default_factory=list, description="Children.")
     trainings: list[LinkedConcept] = Field(
         default_factory=list,
-        description="Certificates and qualifications teaching this skill (or this "
-        "occupation's essential skills).",
+        description="Certificates and qualifications that teach this skill, or (for an "
+        "occupation) at least one of its essential skills, most taught first: `weight` is "
+        "the number of those essential skills the training teaches.",
     )
 
 

@@ -131,12 +131,27 @@ class MissingSkills(BaseModel):
     optional: list[MissingSkill] = Field(description="Optional skills not covered.")
 
 
+class ClosedSkill(ConceptRef):
+    """A missing skill a training closes, and how the ontology says it does."""
+
+    how: Literal["exact", "narrower", "broader"] = Field(
+        description="exact: the training teaches this skill; narrower: it teaches a "
+        "narrower skill of it (part of it); broader: it teaches a broader skill that "
+        "includes it. Similarity alone never closes a skill.",
+        examples=["exact"],
+    )
+    taught: ConceptRef = Field(description="The skill the training teaches.")
+
+
 class RouteStepOut(BaseModel):
     """One training of the short route."""
 
     training: ConceptRef = Field(description="The certificate or qualification.")
     hours: int = Field(description="Its study load.", examples=[80])
-    covers: list[ConceptRef] = Field(description="Missing skills it closes.")
+    covers: list[ClosedSkill] = Field(
+        description="Missing skills it closes: only skills the training teaches (exact) "
+        "or their direct neighbours in the skill hierarchy (marked)."
+    )
 
 
 class TrainingRoute(BaseModel):
@@ -148,7 +163,10 @@ class TrainingRoute(BaseModel):
     )
     steps: list[RouteStepOut] = Field(description="In the order chosen.")
     total_hours: int = Field(description="Sum of the steps' hours.", examples=[120])
-    uncovered: list[ConceptRef] = Field(description="Missing skills no training closes.")
+    uncovered: list[ConceptRef] = Field(
+        description="Missing essential skills no training teaches: learned at work or "
+        "through the long route."
+    )
     long_route: "LongRouteOut" = Field(
         description="The mbo qualifications that lead to the occupation (the long route)."
     )

@@ -123,6 +123,16 @@ def test_occupation_detail(client: TestClient) -> None:
     assert all(s["relation"] == "essential" for s in detail["essential_skills"])
     assert detail["trainings"], "certificates teaching its essential skills"
     assert {lbl["kind"] for lbl in detail["labels"]} >= {"preferred", "alternative"}
+    # Each training teaches as many of the essential skills as its weight says, at
+    # least one, and the list is ranked by that number (issue 19).
+    essential = {s["uri"] for s in detail["essential_skills"]}
+    weights = []
+    for training in detail["trainings"]:
+        path = "certificates" if training["kind"] == "certificate" else "qualifications"
+        taught = {s["uri"] for s in get(client, f"/v1/{path}/{training['id']}")["skills"]}
+        weights.append(training["weight"])
+        assert training["weight"] == len(taught & essential) >= 1
+    assert weights == sorted(weights, reverse=True)
 
 
 def test_skill_detail_lists_occupations(client: TestClient) -> None:

@@ -137,6 +137,38 @@ def test_related_occupation_ranks_above_unrelated(model: MatchModel) -> None:
     assert model.assess("installer", person) == model.assess("installer", person)  # determinism
 
 
+def test_a_training_never_closes_a_skill_it_only_resembles() -> None:
+    # pipes-gas-water is 0.89 to pipes-mount: enough to credit a *person* half, but a
+    # course that teaches pipes-gas-water does not teach pipes-mount (issue 19).
+    course = training("gas-course", 20, ["pipes-gas-water"])
+    model = MatchModel(REQUIREMENTS, VECTORS, [course], MatchSettings())
+    assert model.cover({"pipes-gas-water": 1.0}, ["pipes-mount"])["pipes-mount"].credit > 0.4
+    route = model.route([("pipes-mount", 1.0)])
+    assert route.steps == [] and route.uncovered == ["pipes-mount"]
+
+
+def test_a_training_closes_hierarchy_neighbours_and_says_how() -> None:
+    # weld has a narrower skill weld-mig and a broader metalwork; read-drawings none.
+    hierarchy = {"weld-mig": ["weld"], "weld": ["metalwork"]}
+    courses = [
+        training("mig-course", 20, ["weld-mig"]),
+        training("drawings-course", 20, ["read-drawings"]),
+    ]
+    model = MatchModel(REQUIREMENTS, VECTORS, courses, MatchSettings(), hierarchy)
+    route = model.route([("weld", 1.0), ("read-drawings", 0.5), ("metalwork", 0.2)])
+    claims = {(c.skill, c.how, c.taught) for step in route.steps for c in step.closes}
+    assert claims == {
+        ("read-drawings", "exact", "read-drawings"),
+        ("weld", "narrower", "weld-mig"),  # taught: a narrower skill of weld
+    }
+    assert route.uncovered == ["metalwork"]  # two steps up from weld-mig: not claimed
+    # One step only: weld-mig is two steps below metalwork and does not close it.
+    assert model.closes(["weld-mig"], {"metalwork"}) == {}
+    assert model.closes(["metalwork"], {"weld"})["weld"].how == "broader"
+    # The exact claim wins over a hierarchy claim for the same skill.
+    assert model.closes(["weld", "weld-mig"], {"weld"})["weld"].how == "exact"
+
+
 def test_assess_many_equals_one_by_one(model: MatchModel) -> None:
     person = {"pipes-gas-water": 0.7, "read-drawings": 1.0, "teamwork": 0.5}
     occupations = sorted(REQUIREMENTS)
