@@ -6,7 +6,7 @@ them, and concept search keeps each concept's best row, reporting which label ma
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -19,6 +19,10 @@ from indexes.lexical import CharNgramIndex
 
 CANDIDATES = 200  # per channel; fused and re-ranked exactly
 SOFT_MAX_TEMPERATURE = 0.05
+# Ranks whose mean fused score is a query's background: e5's cosines bunch high, so how
+# far the best hit stands out from it (the margin) says more than the score itself
+# whether the collection holds what was asked for (``indexes.confidence``).
+BACKGROUND = (10, 60)
 Aggregation = Literal["max", "lse"]
 
 
@@ -65,13 +69,22 @@ class RowHit:
 
 @dataclass(frozen=True)
 class ConceptHit:
-    """A concept found through its best-matching label."""
+    """A concept found through its best-matching label; ``margin`` is its score minus
+    the query's background (the mean score of label ranks 11–60)."""
 
     concept: str
     score: float
     label: LabelRecord
     dense: float
     lexical: float
+    margin: float = 0.0
+
+
+def background(hits: Sequence[RowHit]) -> float:
+    """Mean score of the label rows ranked 11–60 (fewer when the collection is small;
+    0 when it has at most ten rows)."""
+    tail = [h.score for h in hits[BACKGROUND[0] : BACKGROUND[1]]]
+    return sum(tail) / len(tail) if tail else 0.0
 
 
 class LabelIndex:
@@ -111,11 +124,13 @@ class LabelIndex:
         k: int,
         lexical_weight: float,
         languages: Sequence[str] | None = None,
+        exclude: Collection[int] = (),
     ) -> list[RowHit]:
         """The ``k`` best rows by ``(1 - w) · dense + w · lexical`` (both cosines).
 
         Candidates are the union of each channel's top rows; every candidate then gets
         both scores exactly, so fusion never compares a score with a missing one.
+        ``exclude``: rows left out (calibration asks with a label's own row removed).
         """
         if not self.records:
             return []
@@ -123,6 +138,7 @@ class LabelIndex:
         candidates: set[int] = set()
         if lexical_weight < 1.0:
             fetch = CANDIDATES if allowed is None else min(len(self), CANDIDATES * 8)
+            fetch += len(exclude)
             _, ids = self.dense.search(query_vector[None, :], max(fetch, k))
             candidates.update(int(i) for i in ids[0] if i >= 0)
         lexical_all = np.zeros(len(self), dtype=np.float32)
@@ -130,7 +146,7 @@ class LabelIndex:
             sparse = self.lexical.scores([query_text]).tocoo()
             lexical_all[sparse.col] = sparse.data
             candidates.update(_top_rows(sparse.col, sparse.data, max(CANDIDATES, k)))
-        rows = np.array(sorted(candidates), dtype=np.int64)
+        rows = np.array(sorted(candidates.difference(exclude)), dtype=np.int64)
         if allowed is not None:
             rows = rows[allowed[rows]]
         if not len(rows):
@@ -152,6 +168,7 @@ class LabelIndex:
         lexical_weight: float,
         languages: Sequence[str] | None = None,
         aggregation: Aggregation = "max",
+        exclude: Collection[int] = (),
     ) -> list[ConceptHit]:
         """The ``k`` best concepts, each reported with its best-matching label.
 
@@ -160,8 +177,9 @@ class LabelIndex:
         match. The README reports which wins on MELO at concept level.
         """
         hits = self.search_rows(
-            query_vector, query_text, max(k * 10, CANDIDATES), lexical_weight, languages
+            query_vector, query_text, max(k * 10, CANDIDATES), lexical_weight, languages, exclude
         )
+        floor = background(hits)
         best: dict[str, ConceptHit] = {}
         scores: dict[str, list[float]] = {}
         for hit in hits:
@@ -169,11 +187,11 @@ class LabelIndex:
             scores.setdefault(record.concept, []).append(hit.score)
             if record.concept not in best:
                 best[record.concept] = ConceptHit(
-                    record.concept, hit.score, record, hit.dense, hit.lexical
+                    record.concept, hit.score, record, hit.dense, hit.lexical, hit.score - floor
                 )
         if aggregation == "lse":
             best = {
-                concept: replace(hit, score=_soft_max(scores[concept]))
+                concept: replace(hit, score=(lse := _soft_max(scores[concept])), margin=lse - floor)
                 for concept, hit in best.items()
             }
         return sorted(best.values(), key=lambda h: -h.score)[:k]

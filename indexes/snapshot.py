@@ -12,12 +12,13 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from indexes.confidence import Bands, calibrate
 from indexes.embedding.base import Embedder
 from indexes.embedding.cache import EmbeddingCache, encode_cached
 from indexes.folders import sha256_file
@@ -28,6 +29,7 @@ from indexes.leases import (
     collect_garbage,
     take_lease,
 )
+from indexes.title_text import clean_title
 from models.vocabulary import ConceptKind
 from ontology.faults import crash_point
 from ontology.store import Store
@@ -161,9 +163,11 @@ class SnapshotDirectory:
         on_stage: Callable[[str, int], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
         activate: bool = True,
+        lexical_weights: Sequence[float] = (),
     ) -> BuildStats:
         """Build a complete snapshot of ``store``; activate it when asked. The caller
-        holds ``lock()``."""
+        holds ``lock()``. ``lexical_weights``: the fusion weights the service searches
+        with, for which each collection's confidence bands are calibrated."""
         self.clean_stale()
         started = time.perf_counter()
         built_at = datetime.now(UTC)
@@ -172,6 +176,7 @@ class SnapshotDirectory:
         work.mkdir()
         stats = BuildStats(snapshot_id, 0, 0, 0.0)
         files: list[Path] = []
+        confidence: dict[str, dict[str, Any]] = {}
         for name, kind in COLLECTIONS.items():
             records = records_of(store.labels_of(kind))
             if on_stage:
@@ -181,6 +186,17 @@ class SnapshotDirectory:
             )
             index = LabelIndex.build(records, vectors)
             files += index.save(work / name)
+            if lexical_weights and on_stage:
+                on_stage(f"{name}: calibrating confidence", 0)
+            confidence[name] = {
+                weight_key(weight): calibrate(
+                    index,
+                    weight,
+                    lambda texts: encode_cached(embedder, texts, "query", cache)[0],
+                    clean_title if kind is ConceptKind.OCCUPATION else str,
+                ).to_json()
+                for weight in sorted(set(lexical_weights))
+            }
             stats.texts += len(records)
             stats.embedded += embedded
             stats.counts[name] = len(records)
@@ -197,6 +213,7 @@ class SnapshotDirectory:
                 "skills": store_stats.skills,
             },
             "collections": stats.counts,
+            "confidence": confidence,
             "files": {str(p.relative_to(work)): sha256_file(p) for p in files},
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -253,3 +270,15 @@ class Snapshot:
     manifest: dict[str, Any]
     collections: dict[str, LabelIndex]
     lease: Path | None = None  # this process's claim on the folder (``open_active``)
+
+    def bands(self, collection: str, lexical_weight: float) -> Bands | None:
+        """The confidence bands calibrated at build time (None: an older snapshot, or
+        built for another weight)."""
+        stored = self.manifest.get("confidence", {}).get(collection, {})
+        found = stored.get(weight_key(lexical_weight))
+        return Bands.from_json(found) if found else None
+
+
+def weight_key(weight: float) -> str:
+    """How a lexical weight is written in the manifest."""
+    return f"{weight:.3f}"

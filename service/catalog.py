@@ -5,6 +5,7 @@ one loaded snapshot; a request keeps the ``Catalog`` it started with, so a snaps
 switch never mixes two snapshots inside one answer.
 """
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from indexes.confidence import Bands, Grade, calibrate
 from indexes.embedding.base import Embedder
 from indexes.labels import ConceptHit
 from indexes.lexical import fold
@@ -34,6 +36,8 @@ COLLECTION_OF = {
 }
 FALLBACK_LANGUAGES = ("nl", "en")
 PREFIX_BONUS = 0.05  # suggestions: a label that starts with what was typed ranks first
+SUGGEST_LEXICAL_WEIGHT = 0.5  # suggestions: characters count more while typing
+log = logging.getLogger("overstap.catalog")
 
 
 @dataclass
@@ -44,10 +48,42 @@ class Catalog:
     embedder: Embedder
     snapshot: Snapshot
     lexical_weight: float
-    suggest_lexical_weight: float = 0.5
+    suggest_lexical_weight: float = SUGGEST_LEXICAL_WEIGHT
 
     def __post_init__(self) -> None:
         self._skill_types: dict[str, str] | None = None
+        self._bands: dict[tuple[ConceptKind, float], Bands] = {}
+
+    # -- confidence -------------------------------------------------------------------
+
+    def bands(self, kind: ConceptKind, lexical_weight: float) -> Bands:
+        """The confidence bands of a collection at a weight: from the snapshot, or
+        (a snapshot built before they existed, or for another weight) calibrated now,
+        once per catalog."""
+        key = (kind, lexical_weight)
+        if key not in self._bands:
+            name = COLLECTION_OF[kind]
+            found = self.snapshot.bands(name, lexical_weight)
+            if found is None:
+                log.warning(
+                    "snapshot %s has no confidence bands for %s at weight %.3f; "
+                    "calibrating now (run `overstap reindex` to store them)",
+                    self.snapshot.id,
+                    name,
+                    lexical_weight,
+                )
+                found = calibrate(
+                    self.snapshot.collections[name],
+                    lexical_weight,
+                    lambda texts: self.embedder.encode(texts, "query"),
+                    clean_title if kind is ConceptKind.OCCUPATION else str,
+                )
+            self._bands[key] = found
+        return self._bands[key]
+
+    def grade(self, kind: ConceptKind, hit: ConceptHit, lexical_weight: float) -> Grade | None:
+        """The band of a hit (None: no match)."""
+        return self.bands(kind, lexical_weight).grade(hit.score, hit.margin)
 
     # -- provenance -------------------------------------------------------------------
 
@@ -71,11 +107,13 @@ class Catalog:
         text = clean_title(query) if kind == ConceptKind.OCCUPATION else query
         vector = self.embedder.encode([text], "query")[0]
         hits = self._search(kind, text, vector, limit, self.lexical_weight, skill_type)
+        results = self._hits([(kind, hit) for hit in hits], lang, self.lexical_weight)
         return SearchAnswer(
             taxonomy_versions=self.taxonomy_versions,
             snapshot=self.snapshot.id,
             query=query,
-            results=self._hits([(kind, hit) for hit in hits], lang),
+            no_match=not results or results[0].confidence == "geen",
+            results=results,
         )
 
     def suggest(
@@ -85,18 +123,23 @@ class Catalog:
         typos matter while typing) and a small bonus for labels starting with the query."""
         typed = fold(query.strip())
         vector = self.embedder.encode([query], "query")[0]  # once for every kind
-        scored: list[tuple[ConceptKind, ConceptHit]] = []
+        scored: list[tuple[ConceptKind, ConceptHit, Grade | None]] = []
+        weight = self.suggest_lexical_weight
         for kind in kinds:
-            hits = self._search(kind, query, vector, limit, self.suggest_lexical_weight, None)
+            hits = self._search(kind, query, vector, limit, weight, None)
             for hit in hits:
+                grade = self.grade(kind, hit, weight)  # before the bonus: calibrated so
                 bonus = PREFIX_BONUS if fold(hit.label.text).startswith(typed) else 0.0
-                scored.append((kind, replace(hit, score=hit.score + bonus)))
+                scored.append((kind, replace(hit, score=hit.score + bonus), grade))
         scored.sort(key=lambda item: -item[1].score)
+        labels = queries.preferred_labels(self.store, [h.concept for _, h, _ in scored[:limit]])
+        results = [self._hit(k, h, lang, labels, grade) for k, h, grade in scored[:limit]]
         return SearchAnswer(
             taxonomy_versions=self.taxonomy_versions,
             snapshot=self.snapshot.id,
             query=query,
-            results=self._hits(scored[:limit], lang),
+            no_match=all(hit.confidence == "geen" for hit in results),
+            results=results,
         )
 
     def normalize(self, titles: list[str], lang: str, limit: int) -> NormalizeAnswer:
@@ -113,11 +156,17 @@ class Catalog:
         labels = queries.preferred_labels(
             self.store, sorted({h.concept for hits in all_hits for h in hits})
         )
+        kind = ConceptKind.OCCUPATION
         for title, hits in zip(titles, all_hits, strict=True):
+            found = [
+                self._hit(kind, h, lang, labels, self.grade(kind, h, self.lexical_weight))
+                for h in hits
+            ]
             results.append(
                 NormalizedTitle(
                     title=title,
-                    occupations=[self._hit(ConceptKind.OCCUPATION, h, lang, labels) for h in hits],
+                    no_match=not found or found[0].confidence == "geen",
+                    occupations=found,
                 )
             )
         return NormalizeAnswer(
@@ -148,14 +197,29 @@ class Catalog:
             self._skill_types = dict(self.store.skill_types())
         return self._skill_types
 
-    def _hits(self, hits: list[tuple[ConceptKind, ConceptHit]], lang: str) -> list[SearchHit]:
+    def _hits(
+        self, hits: list[tuple[ConceptKind, ConceptHit]], lang: str, lexical_weight: float
+    ) -> list[SearchHit]:
         labels = queries.preferred_labels(self.store, [h.concept for _, h in hits])
-        return [self._hit(kind, hit, lang, labels) for kind, hit in hits]
+        return [
+            self._hit(kind, hit, lang, labels, self.grade(kind, hit, lexical_weight))
+            for kind, hit in hits
+        ]
 
     def _hit(
-        self, kind: ConceptKind, hit: ConceptHit, lang: str, labels: dict[str, dict[str, str]]
+        self,
+        kind: ConceptKind,
+        hit: ConceptHit,
+        lang: str,
+        labels: dict[str, dict[str, str]],
+        grade: Grade | None,
     ) -> SearchHit:
         label, language, fallback = display_label(labels.get(hit.concept, {}), lang)
+        matched = LabelOut(text=hit.label.text, language=hit.label.language, kind=hit.label.kind)
+        if hit.label.kind == LabelKind.HIDDEN.value:
+            # A hidden label is a misspelling kept for search ("heftrukchauffeur"):
+            # matched, never shown; the preferred label stands in for it.
+            matched = LabelOut(text=label or "", language=language or lang, kind=hit.label.kind)
         return SearchHit(
             uri=hit.concept,
             id=short_id_of(hit.concept),
@@ -164,9 +228,9 @@ class Catalog:
             label_language=language,
             label_fallback=fallback,
             score=round(hit.score, 4),
-            matched_label=LabelOut(
-                text=hit.label.text, language=hit.label.language, kind=hit.label.kind
-            ),
+            margin=round(hit.margin, 4),
+            confidence=grade or "geen",
+            matched_label=matched,
             scores=Scores(dense=round(hit.dense, 4), lexical=round(hit.lexical, 4)),
         )
 

@@ -25,10 +25,24 @@ class UnknownReferenceError(ValueError):
         self.keys = keys
 
 
+class UnresolvedLabelError(ValueError):
+    """Free labels in a request that no concept fits with confidence; each with its
+    position in the field and the closest concepts ("did you mean": URI, label)."""
+
+    def __init__(
+        self, field: str, kind: str, labels: list[tuple[int, str, list[tuple[str, str]]]]
+    ) -> None:
+        names = ", ".join(repr(label) for _, label, _ in labels)
+        super().__init__(f"no {kind} fits {names} with confidence")
+        self.field = field
+        self.kind = kind
+        self.labels = labels
+
+
 class BatchRejectedError(Exception):
     """An atomic batch with invalid records: nothing was stored."""
 
-    def __init__(self, results: list[RecordResult]) -> None:
-        bad = [r for r in results if r.errors]
-        super().__init__(f"{len(bad)} of {len(results)} records are invalid; nothing was stored")
+    def __init__(self, invalid: list[RecordResult], total: int) -> None:
+        bad = [r for r in invalid if r.errors]
+        super().__init__(f"{len(bad)} of {total} records are invalid; nothing was stored")
         self.results = bad

@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import BatchRejectedError, NotFoundError, UnknownReferenceError
+from models.domain import short_id_of
+from service.errors import (
+    BatchRejectedError,
+    NotFoundError,
+    UnknownReferenceError,
+    UnresolvedLabelError,
+)
 from service.schemas.vacancies import RecordResult
 
 PROBLEM = "application/problem+json"
@@ -65,6 +71,21 @@ def install(app: FastAPI) -> None:
                 {"field": f"body.{exc.field}", "message": f"unknown: {key}"} for key in exc.keys
             ],
         )
+
+    @app.exception_handler(UnresolvedLabelError)
+    async def unresolved_label(_: Request, exc: UnresolvedLabelError) -> JSONResponse:
+        errors = [
+            {
+                "field": f"body.{exc.field}.{position}",
+                "message": f"no {exc.kind} fits {label!r} with confidence"
+                + (f"; did you mean: {', '.join(name for _, name in near)}" if near else ""),
+                "did_you_mean": [
+                    {"uri": uri, "id": short_id_of(uri), "label": name} for uri, name in near
+                ],
+            }
+            for position, label, near in exc.labels
+        ]
+        return problem(422, "Invalid request", str(exc), errors=errors)
 
     @app.exception_handler(BatchRejectedError)
     async def rejected(_: Request, exc: BatchRejectedError) -> JSONResponse:

@@ -388,7 +388,9 @@ def _in_process(services: Any, load: Load) -> dict[str, Any]:
         "normalize": lambda i: services.catalog.normalize(
             [TITLES[(i + j) % len(TITLES)] for j in range(50)], "nl", normalize_limit
         ),
-        "extract": lambda i: services.extractor.extract(VACANCY, "nl", None, extract_limit),
+        "extract": lambda i: services.extractor.extract(
+            VACANCY, "nl", None, extract_limit, "vacancy"
+        ),
         "match": lambda i: to_answer(services.matcher, services.matcher.match(match_request), "nl"),
     }
     result: dict[str, Any] = {}

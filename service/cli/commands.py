@@ -33,7 +33,7 @@ from ontology.importers.vacancies import read_vacancies
 from ontology.store import Store
 from ontology.writer import OntologyWriter
 from service.cli.progress_bar import RichProgress
-from service.evaluation import DEFAULT_CASES
+from service.evaluation import DEFAULT_CASES, NO_MATCH_QUERIES
 from service.settings import get_settings
 
 app = typer.Typer(
@@ -519,6 +519,35 @@ def evaluate_routes_cmd(
                     sources = min(sources, occupations)
                 progress.stage("answers checked", len(loaded) + sources)
                 result = evaluate_routes(matcher, loaded, occupations, progress.advance)
+        finally:
+            store.close()
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+@evaluate_app.command("abstention")
+def evaluate_abstention_cmd(
+    queries: Annotated[
+        Path, typer.Option(help="YAML with 'nonsense' and 'off_domain' query lists.")
+    ] = NO_MATCH_QUERIES,
+    labels: Annotated[int, typer.Option(help="Held-out alternative labels per collection.")] = 300,
+) -> None:
+    """Search abstention: nonsense answered no_match, real labels found with confidence."""
+    from service.evaluation.abstention import (
+        AbstentionError,
+        evaluate_abstention,
+        load_queries,
+    )
+    from service.runtime.services import open_catalog
+
+    settings = get_settings()
+    with _failing_cleanly(AbstentionError):
+        store = _open_store()
+        try:
+            loaded = load_queries(queries)
+            catalog = open_catalog(settings, store)
+            with RichProgress(err) as progress:
+                progress.stage("held-out labels asked", 2 * labels)
+                result = evaluate_abstention(catalog, loaded, labels, progress.advance)
         finally:
             store.close()
     print(json.dumps(result, indent=2, ensure_ascii=False))

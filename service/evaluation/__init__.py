@@ -9,5 +9,7 @@ from pathlib import Path
 CASES_DIR = Path(__file__).parent / "cases"
 DEFAULT_CASES = CASES_DIR / "side_entrants.yaml"
 ESCO_CASES = CASES_DIR / "side_entrants_esco.yaml"
+HONESTY_CASES = CASES_DIR / "honesty.yaml"  # recognised past jobs, abstention (issue 19)
+NO_MATCH_QUERIES = CASES_DIR / "no_match.yaml"  # search abstention (issue 19)
 
-__all__ = ["CASES_DIR", "DEFAULT_CASES", "ESCO_CASES"]
+__all__ = ["CASES_DIR", "DEFAULT_CASES", "ESCO_CASES", "HONESTY_CASES", "NO_MATCH_QUERIES"]

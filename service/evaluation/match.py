@@ -6,6 +6,11 @@ moves a careers advisor would name, and occupations that must not be on top. The
 report gives top-1 and top-5 hit rates (a good move at rank 1 / within 5), the share
 of cases with an unwanted occupation in the top 3, and the share of suggestions that
 come with a non-empty training route.
+
+Issue 19 adds honesty figures: answers that list matches all at 0 % (should be none:
+the match abstains instead), the share of cases with ``past_jobs`` (occupations the
+story names) whose every named job was recognised, and the share of ``abstain: true``
+cases (nonsense, off-domain, nothing learned) answered with no matches.
 """
 
 import time
@@ -14,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from service.match.matcher import Matcher
+from service.errors import UnresolvedLabelError
+from service.match.matcher import Matcher, MatchOutcome
 from service.schemas.match import MatchRequest
 
 
@@ -43,25 +49,57 @@ def evaluate_splits(matcher: Matcher, cases: list[dict[str, Any]]) -> dict[str, 
     return report
 
 
+def match_case(matcher: Matcher, case: dict[str, Any]) -> tuple[MatchOutcome, list[str]]:
+    """The case's answer, as a portal would get it: a listed label the service refuses
+    (422, "did you mean") is dropped, as the person would drop it, and the request sent
+    again. Built unvalidated, as the matcher takes it: a case with nothing to match
+    still counts (as a miss) instead of stopping the whole run."""
+    fields = {
+        "occupations": list(case.get("occupations") or []),
+        "skills": list(case.get("skills") or []),
+    }
+    dropped: list[str] = []
+    while True:
+        request = MatchRequest.model_construct(
+            text=case.get("story"),
+            occupations=fields["occupations"],
+            skills=fields["skills"],
+            limit=5,
+        )
+        try:
+            return matcher.match(request), dropped
+        except UnresolvedLabelError as exc:
+            refused = {position for position, _, _ in exc.labels}
+            dropped += [label for _, label, _ in exc.labels]
+            fields[exc.field] = [k for i, k in enumerate(fields[exc.field]) if i not in refused]
+
+
 def evaluate(matcher: Matcher, cases: list[dict[str, Any]]) -> dict[str, Any]:
     """Run every case through ``Matcher.match`` and summarise."""
     top1 = top5 = unwanted = with_route = suggestions = 0
+    all_zero = named = recognised = must_abstain = abstained = ranked_cases = refused = 0
     failures: list[dict[str, Any]] = []
     seconds = 0.0
     for case in cases:
         started = time.perf_counter()
-        # Built unvalidated, as the matcher takes it: a case with nothing to match still
-        # counts (as a miss) instead of stopping the whole run.
-        results = matcher.match(
-            MatchRequest.model_construct(
-                text=case.get("story"),
-                occupations=list(case.get("occupations") or []),
-                skills=list(case.get("skills") or []),
-                limit=5,
-            )
-        )
+        outcome, dropped = match_case(matcher, case)
+        refused += len(dropped)
         seconds += time.perf_counter() - started
+        results = outcome.results
         ranked = [r.assessment.occupation for r in results]
+        all_zero += bool(results) and all(round(100 * r.assessment.score) == 0 for r in results)
+        if case.get("past_jobs"):
+            named += 1
+            recognised += set(case["past_jobs"]) <= set(outcome.profile.past)
+        if case.get("abstain"):
+            must_abstain += 1
+            abstained += not results
+            if results:
+                failures.append({"id": case.get("id"), "should_abstain": ranked[:5]})
+            continue
+        if not case.get("good_moves"):
+            continue  # a recognition case: no moves to rank
+        ranked_cases += 1
         good = set(case.get("good_moves") or [])
         bad = set(case.get("not_on_top") or [])
         hit1 = bool(ranked[:1]) and ranked[0] in good
@@ -73,9 +111,16 @@ def evaluate(matcher: Matcher, cases: list[dict[str, Any]]) -> dict[str, Any]:
         with_route += sum(1 for r in results if r.route.steps)
         if not hit5:
             failures.append({"id": case.get("id"), "top5": ranked[:5]})
-    n = max(len(cases), 1)
+    n = max(ranked_cases, 1)
     return {
         "cases": len(cases),
+        "ranked_cases": ranked_cases,
+        "answers_all_at_zero": all_zero,
+        "labels_refused": refused,
+        "past_job_recognised_rate": round(recognised / named, 4) if named else None,
+        "past_job_cases": named,
+        "abstain_cases": must_abstain,
+        "abstained_rate": round(abstained / must_abstain, 4) if must_abstain else None,
         "top1_hit_rate": round(top1 / n, 4),
         "top5_hit_rate": round(top5 / n, 4),
         "unwanted_in_top3_rate": round(unwanted / n, 4),

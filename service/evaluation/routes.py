@@ -95,7 +95,7 @@ def evaluate_routes(
                     skills=list(item.get("skills") or []),
                     limit=5,
                 )
-                results = matcher.match(request)
+                results = matcher.match(request).results
             else:
                 results = matcher.transitions(item, "techniek", 5, None)[1]
             check(truth, results, counts, false)

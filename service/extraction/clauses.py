@@ -1,7 +1,7 @@
 """A free text cut into sentences and clauses with exact character offsets.
 
 Extraction embeds each piece and keeps its offsets as evidence; story reading
-(``service.match.story``) uses the same cuts to tell a wish clause from an experience
+(``service.extraction.story``) uses the same cuts to tell a wish clause from an experience
 clause, so both see the same pieces.
 """
 

@@ -14,30 +14,33 @@ several places is reported once with all its evidence.
 
 from dataclasses import dataclass
 
+from indexes.labels import BACKGROUND, background
 from models.domain import short_id_of
 from models.vocabulary import ConceptKind
 from ontology import queries
 from service.catalog import COLLECTION_OF, Catalog, display_label
 from service.extraction.clauses import split_spans
+from service.extraction.reading import TextKind, readable
 from service.schemas.search import Evidence, ExtractAnswer, ExtractedSkill
 
 PER_SPAN = 5  # skills considered per piece of text
-BACKGROUND = (10, 60)  # ranks whose mean score is a piece's background
 VALIDATION_THRESHOLD = 0.04  # best micro-F1 on Decorte TECH validation (README)
-# Sentences every vacancy or CV has and that name no skill. Their margins in the loaded
-# snapshot set the floor of the default threshold, because a margin's scale depends
-# on the collection (a background of 50 labels out of 1,200 or out of 130,000).
-BOILERPLATE = (
-    "Wij bieden een marktconform salaris en goede secundaire arbeidsvoorwaarden.",
-    "Je krijgt 25 vakantiedagen en een reiskostenvergoeding.",
-    "Stuur je cv en motivatiebrief naar onze recruiter.",
-    "Heb je vragen over deze vacature? Neem dan contact met ons op.",
-    "Wij zijn een familiebedrijf met korte lijnen.",
-    "Solliciteer vandaag nog!",
-    "Ik ben op zoek naar een nieuwe uitdaging.",
-    "In mijn vrije tijd lees ik graag.",
-    "We offer a competitive salary and a pension plan.",
-    "Apply now and join our team!",
+# Sentences every vacancy or CV has and that name no skill. The margins of those that
+# survive reading (``service.extraction.reading``: perks, applying and wishes are
+# blanked before extraction) set a floor under the default threshold in the loaded
+# snapshot, because a margin's scale depends on the collection (a background of 50
+# labels out of 1,200 or out of 130,000).
+BOILERPLATE: tuple[tuple[TextKind, str], ...] = (
+    ("vacancy", "Wij bieden een marktconform salaris en goede secundaire arbeidsvoorwaarden."),
+    ("vacancy", "Je krijgt 25 vakantiedagen en een reiskostenvergoeding."),
+    ("vacancy", "Stuur je cv en motivatiebrief naar onze recruiter."),
+    ("vacancy", "Heb je vragen over deze vacature? Neem dan contact met ons op."),
+    ("vacancy", "Wij zijn een familiebedrijf met korte lijnen."),
+    ("vacancy", "Solliciteer vandaag nog!"),
+    ("story", "Ik ben op zoek naar een nieuwe uitdaging."),
+    ("story", "In mijn vrije tijd lees ik graag."),
+    ("vacancy", "We offer a competitive salary and a pension plan."),
+    ("vacancy", "Apply now and join our team!"),
 )
 
 
@@ -51,25 +54,39 @@ class SkillExtractor:
         self._default: float | None = None
 
     def default_threshold(self) -> float:
-        """The validation-chosen threshold, raised to just above what boilerplate
-        reaches in this snapshot (computed once per catalog). The floor is the
-        second-highest boilerplate margin, so one lexical coincidence ("pension plan"
-        → "develop pension schemes") does not silence a whole collection."""
+        """The one default threshold, for the extract route and the match alike: the
+        validation-chosen one, raised to just above what boilerplate that survives
+        reading reaches in this snapshot (computed once per catalog). The floor is the
+        second-highest such margin, so one lexical coincidence ("pension plan" →
+        "develop pension schemes") does not silence a whole collection."""
         if self._default is None:
             margins = sorted(
-                max((s.confidence for s in self.extract(t, "nl", -1.0, 1).skills), default=0.0)
-                for t in BOILERPLATE
+                max(
+                    (s.confidence for s in self.extract(t, "nl", -1.0, 1, kind).skills),
+                    default=0.0,
+                )
+                for kind, t in BOILERPLATE
             )
             floor = margins[-2] if len(margins) > 1 else 0.0
             self._default = round(max(VALIDATION_THRESHOLD, floor + 0.005), 4)
         return self._default
 
-    def extract(self, text: str, lang: str, threshold: float | None, limit: int) -> ExtractAnswer:
-        """Skills mentioned in ``text`` with confidence ≥ ``threshold`` (None: the
-        default threshold), best first."""
+    def extract(
+        self,
+        text: str,
+        lang: str,
+        threshold: float | None,
+        limit: int,
+        kind: TextKind = "plain",
+    ) -> ExtractAnswer:
+        """Skills mentioned in the part of ``text`` that ``kind`` reads (offsets into
+        ``text``) with confidence ≥ ``threshold`` (None: the default threshold), best
+        first."""
         if threshold is None:
             threshold = self.default_threshold()
-        spans = split_spans(text)
+        # A sentence with a blanked part (a wish clause, a perk) is not read whole:
+        # its clauses, which are pieces of their own, are.
+        spans = [s for s in split_spans(readable(text, kind)) if text[s.start : s.end] == s.text]
         index = self.catalog.snapshot.collections.get(COLLECTION_OF[ConceptKind.SKILL])
         found: dict[str, tuple[float, list[Evidence]]] = {}
         if spans and index is not None and len(index):
@@ -78,15 +95,14 @@ class SkillExtractor:
                 rows = index.search_rows(
                     vector, span.text, BACKGROUND[1], self.catalog.lexical_weight
                 )
-                tail = [r.score for r in rows[BACKGROUND[0] :]] or [0.0]
-                background = sum(tail) / len(tail)
+                floor = background(rows)
                 kept: set[str] = set()
                 for row in rows[: PER_SPAN * 3]:
                     record = index.records[row.row]
                     if record.concept in kept or len(kept) >= PER_SPAN:
                         continue
                     kept.add(record.concept)
-                    margin = row.score - background
+                    margin = row.score - floor
                     if margin < threshold:
                         continue
                     best, evidence = found.get(record.concept, (-1.0, []))

@@ -5,7 +5,7 @@ from models.vocabulary import ConceptKind
 from ontology import queries
 from service.catalog import concept_ref
 from service.match.long_route import LongRoute
-from service.match.matcher import Matcher, MatchResult
+from service.match.matcher import Matcher, MatchOutcome, MatchResult
 from service.schemas.common import ConceptRef
 from service.schemas.match import (
     ClosedSkill,
@@ -17,10 +17,13 @@ from service.schemas.match import (
     MatchEvidence,
     MissingSkill,
     MissingSkills,
+    ProfileOut,
+    ResolvedInput,
     RouteStepOut,
     ScoreParts,
     TrainingRoute,
     TransitionAnswer,
+    WishOut,
 )
 
 
@@ -28,18 +31,54 @@ def to_transition_answer(
     matcher: Matcher, source: str, results: list[MatchResult], lang: str
 ) -> TransitionAnswer:
     """The HTTP answer for transitions from occupation ``source``."""
-    answer = to_answer(matcher, results, lang)
     labels = queries.preferred_labels(matcher.catalog.store, [source])
     return TransitionAnswer(
-        taxonomy_versions=answer.taxonomy_versions,
-        snapshot=answer.snapshot,
+        taxonomy_versions=matcher.catalog.taxonomy_versions,
+        snapshot=matcher.catalog.snapshot.id,
         occupation=concept_ref(labels, source, ConceptKind.OCCUPATION.value, lang),
-        transitions=answer.matches,
+        transitions=to_matches(matcher, results, lang),
     )
 
 
-def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchAnswer:
-    """The HTTP answer for match results (labels fetched in one query)."""
+def to_answer(matcher: Matcher, outcome: MatchOutcome, lang: str) -> MatchAnswer:
+    """The HTTP answer for a match: the profile as read, the matches or the message."""
+    profile = outcome.profile
+    uris = sorted(
+        {r.concept for r in profile.resolutions if r.concept}
+        | {uri for r in profile.resolutions for uri in r.alternatives}
+    )
+    labels = queries.preferred_labels(matcher.catalog.store, uris)
+    inputs = [
+        ResolvedInput(
+            field=r.field,
+            given=r.given,
+            start=r.start,
+            end=r.end,
+            kind=r.kind.value,
+            concept=concept_ref(labels, r.concept, r.kind.value, lang) if r.concept else None,
+            method=r.method,
+            confidence=r.confidence,
+            score=r.score,
+            did_you_mean=[concept_ref(labels, uri, r.kind.value, lang) for uri in r.alternatives],
+        )
+        for r in profile.resolutions
+    ]
+    positive = {(w.start, w.end) for w in profile.story.positive_wishes}
+    wishes = [
+        WishOut(text=w.text, start=w.start, end=w.end, negated=(w.start, w.end) not in positive)
+        for w in profile.story.wishes
+    ]
+    return MatchAnswer(
+        taxonomy_versions=matcher.catalog.taxonomy_versions,
+        snapshot=matcher.catalog.snapshot.id,
+        profile=ProfileOut(inputs=inputs, wishes=wishes, skills=len(profile.evidence)),
+        message=outcome.message,
+        matches=to_matches(matcher, outcome.results, lang),
+    )
+
+
+def to_matches(matcher: Matcher, results: list[MatchResult], lang: str) -> list[Match]:
+    """Match results for HTTP (labels fetched in one query)."""
     uris: set[str] = set()
     for result in results:
         a = result.assessment
@@ -153,8 +192,4 @@ def to_answer(matcher: Matcher, results: list[MatchResult], lang: str) -> MatchA
                 why=result.why,
             )
         )
-    return MatchAnswer(
-        taxonomy_versions=matcher.catalog.taxonomy_versions,
-        snapshot=matcher.catalog.snapshot.id,
-        matches=matches,
-    )
+    return matches

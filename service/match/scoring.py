@@ -38,12 +38,21 @@ class MatchSettings:
     essential_share: float = 0.8  # score = share · essential coverage + rest · optional
     min_specificity: float = 0.1
     inferred_strength: float = 0.65  # a past occupation's essential skill: likely, not stated
-    story_threshold: float = 0.04  # extraction margin from which a story clause is evidence
+    # Extraction margin from which a story clause is evidence; None: the extractor's one
+    # default threshold, as the extract route uses (issue 19).
+    story_threshold: float | None = None
     # A training that costs more hours than this per missing skill it closes is not a
     # short route (a 400-hour course for one skill); the long route (mbo) covers it.
     max_hours_per_skill: float = 80.0
     wish_bonus: float = 0.1  # added to the score of an occupation the person wishes for
     wish_skills: bool = True  # a wish's skills ("zelf storingen verhelpen") steer too
+    # A wish steers only where it clearly names a skill ("wil iets technisch leren" names
+    # none): its skills need this margin at least (the extraction default when higher).
+    wish_threshold: float = 0.08
+    # A profile read from a story alone (no job, skill or training given or named) must
+    # hold this many skills to rank occupations on: one weak hit in "Ik hou van mooie
+    # dingen" is not a background. Chosen on the dev cases (README, "Honesty").
+    min_story_skills: int = 2
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from indexes.snapshot import BuildStats, SnapshotDirectory
 from indexes.vacancy_index import VacancyIndex
 from ontology.default import ensure_populated
 from ontology.store import Store
-from service.catalog import Catalog
+from service.catalog import SUGGEST_LEXICAL_WEIGHT, Catalog
 from service.extraction.extractor import SkillExtractor
 from service.match.matcher import Matcher
 from service.settings import Settings
@@ -59,7 +59,14 @@ def build_snapshot(
     held = lock or directory.lock(blocking=False)
     cache = EmbeddingCache(settings.cache_path)
     try:
-        return directory.build(store, embedder, cache, on_stage=on_stage, on_progress=on_progress)
+        return directory.build(
+            store,
+            embedder,
+            cache,
+            on_stage=on_stage,
+            on_progress=on_progress,
+            lexical_weights=(settings.lexical_weight, SUGGEST_LEXICAL_WEIGHT),
+        )
     finally:
         cache.close()
         if lock is None:

@@ -9,7 +9,7 @@ from pydantic import (
     model_validator,
 )
 
-from service.schemas.common import MAX_TEXT, Answer, ConceptRef, ShortText
+from service.schemas.common import MAX_TEXT, Answer, ConceptRef, Region, ShortText
 
 
 class MatchRequest(BaseModel):
@@ -56,9 +56,8 @@ class MatchRequest(BaseModel):
         description="techniek (the default's techniek collection plus ESCO occupations in "
         "ISCO 311–313, 315, 71, 72, 74, 81, 82), all, or a list of occupation ids.",
     )
-    region: str | None = Field(
+    region: Region | None = Field(
         default=None,
-        max_length=64,
         examples=["Utrecht"],
         description="Vacancies only in this province (name) or postcode area (a prefix of "
         "1–4 digits, e.g. 35).",
@@ -252,10 +251,81 @@ class Match(BaseModel):
     )
 
 
-class MatchAnswer(Answer):
-    """Suggested occupations, best first."""
+class ResolvedInput(BaseModel):
+    """What one input resolved to: a listed id or label, or a job the story names."""
 
-    matches: list[Match] = Field(description="Best first.")
+    field: str = Field(
+        description="Where it came from: text (a job the story names), occupations, "
+        "skills, certificates or qualifications.",
+        examples=["text"],
+    )
+    given: str = Field(description="As given, or the story's words.", examples=["kok"])
+    start: int | None = Field(
+        default=None, description="Offset into `text` (story mentions only).", examples=[22]
+    )
+    end: int | None = Field(default=None, description="End offset (exclusive).", examples=[25])
+    kind: str = Field(
+        description="occupation, skill, certificate or qualification.", examples=["occupation"]
+    )
+    concept: ConceptRef | None = Field(
+        description="What it resolved to; null when it could not be placed with confidence "
+        "(then it was not used)."
+    )
+    method: Literal["id", "exact label", "normaliser"] = Field(
+        description="id (an id or URI), exact label (a label of the ontology) or normaliser "
+        "(the job-title normaliser or skill search, at the `confidence` given).",
+        examples=["exact label"],
+    )
+    confidence: Literal["hoog", "middel", "laag", "geen"] = Field(
+        description="hoog for ids and exact labels; the calibrated band otherwise (laag: "
+        "uncertain, check it). A listed label below laag is refused (422); a job in the "
+        "story is used at hoog or middel only.",
+        examples=["hoog"],
+    )
+    score: float | None = Field(
+        default=None,
+        description="The normaliser's score (1 for ids and exact labels).",
+        examples=[1.0],
+    )
+    did_you_mean: list[ConceptRef] = Field(
+        default_factory=list, description="The closest concepts, when it was not placed."
+    )
+
+
+class WishOut(BaseModel):
+    """A clause of the story set aside as a wish (not experience)."""
+
+    text: str = Field(description="The clause.", examples=["wil graag de techniek in"])
+    start: int = Field(description="Offset into `text`.", examples=[30])
+    end: int = Field(description="End offset (exclusive).", examples=[55])
+    negated: bool = Field(
+        description='A wish *not* to do something ("ik wil niet meer …"); positive wishes '
+        "steer the ranking a little (`score_parts.wish`).",
+        examples=[False],
+    )
+
+
+class ProfileOut(BaseModel):
+    """The request as read: what each input resolved to and what was set aside."""
+
+    inputs: list[ResolvedInput] = Field(
+        description="Every listed id or label and every job the story names, in order."
+    )
+    wishes: list[WishOut] = Field(description="Story clauses set aside as wishes.")
+    skills: int = Field(description="Skills in the profile (from every source).", examples=[14])
+
+
+class MatchAnswer(Answer):
+    """Suggested occupations, best first; none, with a message, when nothing fits."""
+
+    profile: ProfileOut = Field(description="How the request was read.")
+    message: str | None = Field(
+        default=None,
+        description="When `matches` is empty: why, in Dutch, for the advisor (what was "
+        "missing from the profile). Null otherwise.",
+        examples=[None],
+    )
+    matches: list[Match] = Field(description="Best first; empty when nothing fits.")
 
 
 class TransitionAnswer(Answer):

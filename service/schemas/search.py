@@ -1,6 +1,8 @@
 """Search, suggestions, job-title normalisation and skill extraction (the ``search``
 router)."""
 
+from typing import Literal
+
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -20,11 +22,33 @@ class Scores(BaseModel):
     )
 
 
+Confidence = Literal["hoog", "middel", "laag", "geen"]
+CONFIDENCE_HELP = (
+    "How sure the hit is, from how far it stands out from the query's background "
+    "(`margin`), in bands calibrated on this snapshot's own labels (README, "
+    '"Confidence"): hoog, middel, laag, or geen (no match: below the lowest band).'
+)
+NO_MATCH_HELP = (
+    "True when nothing fits: the best hit is below the lowest band (or there is none). "
+    "The hits are still listed, for inspection, but are not an answer."
+)
+
+
 class SearchHit(ConceptRef):
     """A ranked concept found through its best-matching label."""
 
     score: float = Field(description="Fused score: (1 − w)·dense + w·lexical.", examples=[0.895])
-    matched_label: LabelOut = Field(description="The label that matched the query best.")
+    margin: float = Field(
+        description="`score` minus the query's background (the mean score of label "
+        "ranks 11–60): how far this hit stands out.",
+        examples=[0.12],
+    )
+    confidence: Confidence = Field(description=CONFIDENCE_HELP, examples=["hoog"])
+    matched_label: LabelOut = Field(
+        description="The label that matched the query best. A hidden label (a common "
+        "misspelling the ontology keeps for search) is never shown: the preferred label "
+        "stands in for it and `kind` says `hidden`."
+    )
     scores: Scores = Field(description="The channel scores behind `score`.")
 
 
@@ -32,6 +56,7 @@ class SearchAnswer(Answer):
     """Ranked concepts for one query."""
 
     query: str = Field(description="The query as received.", examples=["elektricien"])
+    no_match: bool = Field(description=NO_MATCH_HELP, examples=[False])
     results: list[SearchHit] = Field(description="Best first.")
 
 
@@ -68,6 +93,7 @@ class NormalizedTitle(BaseModel):
     """The occupations one title most likely means."""
 
     title: str = Field(description="The title as sent.", examples=["Monteur W"])
+    no_match: bool = Field(description=NO_MATCH_HELP, examples=[False])
     occupations: list[SearchHit] = Field(description="Most likely occupations, best first.")
 
 
@@ -103,6 +129,14 @@ class ExtractRequest(BaseModel):
         description="Minimum confidence (margin); default: the calibrated threshold.",
     )
     limit: int = Field(default=20, ge=1, le=100, examples=[20], description="Most skills returned.")
+    text_kind: Literal["story", "vacancy", "plain"] = Field(
+        default="story",
+        examples=["story"],
+        description="What the text is, which says what part of it may yield skills. story "
+        '(a person\'s own words or CV): not wishes ("ik wil …") or what someone else did; '
+        'vacancy: not the offer (salary, lease car, "Wat bieden wij"), the employer or '
+        "how to apply; plain: every sentence.",
+    )
 
 
 class Evidence(BaseModel):

@@ -1,14 +1,12 @@
 """Request and response models of the vacancy endpoints (the API documentation of
 ``/v1/vacancies``)."""
 
-import re
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from models.domain import PROVINCES
-from service.schemas.common import MAX_BATCH, MAX_TEXT, Answer, ConceptRef
+from service.schemas.common import MAX_BATCH, MAX_TEXT, Answer, ConceptRef, Region
 
 EXAMPLE_VACANCY = {
     "id": "vac-2026-000123",
@@ -174,10 +172,8 @@ class VacancySearchRequest(BaseModel):
         description="Skills the person has (ids, URIs or names).",
         examples=[["elektrische installaties testen"]],
     )
-    region: str | None = Field(
+    region: Region | None = Field(
         default=None,
-        min_length=1,
-        max_length=64,
         description="A province (name, any case) or a postcode prefix (1–4 digits).",
         examples=["Utrecht"],
     )
@@ -193,19 +189,6 @@ class VacancySearchRequest(BaseModel):
     lang: str = Field(
         default="nl", min_length=2, max_length=8, description="Label language.", examples=["nl"]
     )
-
-    @field_validator("region")
-    @classmethod
-    def _province_or_postcode(cls, value: str | None) -> str | None:
-        if value is None or re.fullmatch(r"[0-9]{1,4}", value):
-            return value
-        for province in PROVINCES:
-            if province.lower() == value.strip().lower():
-                return province
-        raise ValueError(
-            f"{value!r} is neither a province ({', '.join(PROVINCES)}) nor a postcode "
-            "prefix of 1–4 digits"
-        )
 
     @model_validator(mode="after")
     def _something_to_search(self) -> "VacancySearchRequest":

@@ -68,7 +68,7 @@ def ingest_batch(service: VacancyService, batch: VacancyBatch) -> VacancyBatchAn
     """Store the valid records of a batch (all or none when ``atomic``)."""
     valid, invalid = check_batch(batch)
     if invalid and batch.atomic:
-        raise BatchRejectedError(invalid)
+        raise BatchRejectedError(invalid, len(batch.vacancies))
     statuses = service.ingest([record for _, record in valid]) if valid else {}
     results = invalid + [
         RecordResult(index=position, id=record.id, status=statuses[record.id])

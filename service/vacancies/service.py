@@ -106,7 +106,7 @@ class VacancyService:
         return derived
 
     def _skills(self, text: str) -> list[VacancySkill]:
-        answer = self.matcher.extractor.extract(text, "nl", None, SKILLS_KEPT)
+        answer = self.matcher.extractor.extract(text, "nl", None, SKILLS_KEPT, "vacancy")
         return [
             VacancySkill(
                 uri=skill.uri,
@@ -177,13 +177,13 @@ class VacancyService:
         """Open vacancies ranked by fit (``service.match.vacancy_fit``), filters applied inside
         the vector search; without a text, every vacancy that passes is ranked."""
         matcher = self.matcher
-        occupations = matcher.resolve(query.occupations, ConceptKind.OCCUPATION)
+        occupations = [
+            r.concept or ""
+            for r in matcher.reader.resolve(query.occupations, ConceptKind.OCCUPATION)
+        ]
         # Only the profile is read from it; the vacancy request was validated already.
         profile = MatchRequest.model_construct(text=query.text, skills=list(query.skills))
-        strengths = {
-            skill: max(e.strength for e in items)
-            for skill, items in matcher.profile(profile).items()
-        }
+        strengths = matcher.reader.read(profile).strengths
         where = VacancyFilter(query.region, occupations or None, query.posted_since, today)
         candidates: dict[int, float | None]
         if query.text:

@@ -141,9 +141,13 @@ def normalize(catalog: CatalogDep, request: NormalizeRequest) -> NormalizeAnswer
     responses=RATE_RESPONSES,
     description="The ontology skills a CV paragraph, vacancy or personal story mentions, "
     "each with a confidence and the sentence or clause it came from as `start`/`end` "
-    "character offsets into `text`. Boilerplate yields nothing above the default "
-    "threshold, which is calibrated per snapshot (see README).",
+    "character offsets into `text`. Only what makes a claim is read (`text_kind`): in a "
+    "story not the wishes or what someone else did, in a vacancy not the offer, the "
+    "employer or how to apply. Boilerplate yields nothing above the default threshold, "
+    "the same one the match uses (see README).",
 )
 def extract(extractor: ExtractorDep, request: ExtractRequest) -> ExtractAnswer:
     """Skills in the text, best first, duplicates merged."""
-    return extractor.extract(request.text, request.lang, request.threshold, request.limit)
+    return extractor.extract(
+        request.text, request.lang, request.threshold, request.limit, request.text_kind
+    )

@@ -334,9 +334,9 @@ def test_matcher_profile_has_evidence_from_every_source(matcher: Any) -> None:
     from service.schemas.match import MatchRequest
 
     story = "Ik heb twaalf jaar als vrachtwagenchauffeur gewerkt en technische tekeningen gelezen."
-    profile = matcher.profile(
+    profile = matcher.reader.read(
         MatchRequest(text=story, skills=["heftruck rijden"], certificates=["vca-basis"])
-    )
+    ).evidence
     sources = {item.source for items in profile.values() for item in items}
     assert sources == {"text", "occupation", "skill", "certificate"}
     for items in profile.values():
@@ -352,8 +352,10 @@ def test_matcher_is_deterministic_and_names_unknown_ids(matcher: Any) -> None:
     from service.schemas.match import MatchRequest
 
     request = MatchRequest(text="Ik heb tien jaar als kok gewerkt.", limit=5)
-    first = [(r.assessment.occupation, r.assessment.score) for r in matcher.match(request)]
-    assert first == [(r.assessment.occupation, r.assessment.score) for r in matcher.match(request)]
+    first = [(r.assessment.occupation, r.assessment.score) for r in matcher.match(request).results]
+    assert first == [
+        (r.assessment.occupation, r.assessment.score) for r in matcher.match(request).results
+    ]
     with pytest.raises(UnknownReferenceError) as caught:
         matcher.match(MatchRequest.model_construct(certificates=["vca-basis", "no-such-course"]))
     assert caught.value.field == "certificates" and caught.value.keys == ["no-such-course"]
@@ -362,7 +364,7 @@ def test_matcher_is_deterministic_and_names_unknown_ids(matcher: Any) -> None:
 
 
 def test_story_wishes_are_not_experience(matcher: Any) -> None:
-    from service.match.story import Story
+    from service.extraction.story import Story
 
     text = "Ik was kok, ik wil niet meer in de keuken staan en wil lasser worden."
     story = Story.read(text)
@@ -370,29 +372,29 @@ def test_story_wishes_are_not_experience(matcher: Any) -> None:
     assert "lasser" not in story.experience and "kok" in story.experience
     assert [w.text for w in story.positive_wishes] == ["wil lasser worden"]
     assert len(story.wishes) == 2  # the negated wish is a wish too, but steers nothing
-    wished = matcher.wished_occupations(story)
+    wished = matcher.reader.wished_occupations(story)
     assert "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b" in wished
     # Compound heads: "monteur" steers to bedrijfswagenmonteur and automonteur.
-    heads = matcher.wished_occupations(Story.read("Ik wil monteur worden."))
+    heads = matcher.reader.wished_occupations(Story.read("Ik wil monteur worden."))
     assert "urn:overstap:occupation:bedrijfswagenmonteur" in heads
-    assert not matcher.wished_occupations(Story.read("Ik wil iets technisch doen."))
+    assert not matcher.reader.wished_occupations(Story.read("Ik wil iets technisch doen."))
 
 
 def test_a_wished_job_is_steered_to_not_taken_as_past(matcher: Any) -> None:
-    from service.match.story import Story
+    from service.extraction.story import Story
     from service.schemas.match import MatchRequest
 
     automonteur = "http://data.europa.eu/esco/occupation/4ad4024e-d1d3-4dea-b6d1-2c7948111dce"
     request = MatchRequest(text="Ik was kok. Ik wil graag omscholen en automonteur worden.")
     story = Story.read(request.text)
-    assert automonteur not in matcher._past_occupations(request, story)
-    assert automonteur in matcher.wished_occupations(story)
-    ranked = {r.assessment.occupation: r.assessment for r in matcher.match(request)}
+    assert automonteur not in matcher.reader.read(request).past
+    assert automonteur in matcher.reader.wished_occupations(story)
+    ranked = {r.assessment.occupation: r.assessment for r in matcher.match(request).results}
     assert automonteur in ranked and ranked[automonteur].wish > 0
 
 
 def test_skills_named_in_a_wish_steer_towards_occupations_needing_them(matcher: Any) -> None:
-    from service.match.story import Story
+    from service.extraction.story import Story
 
     wishes = matcher.wishes(
         Story.read("Ik wil later zelf cv-ketels onderhouden."), matcher.technical, "nl"
@@ -426,7 +428,7 @@ def test_match_route_answers_with_evidence_gaps_and_route(client: TestClient) ->
         assert match["score"] == pytest.approx(expected, abs=1e-3)
         route = match["training_route"]
         assert route["total_hours"] == sum(step["hours"] for step in route["steps"]) <= 200
-        assert match["why"].startswith("Voor ")
+        assert match["why"].startswith("De cliënt heeft al ")
         for skill in match["matched_skills"]:
             for evidence in skill["evidence"]:
                 if evidence["source"] == "text":

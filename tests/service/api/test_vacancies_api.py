@@ -143,6 +143,7 @@ def test_bad_records_are_named_and_good_ones_stored(client: TestClient) -> None:
     )
     body = problem(rejected, 422)
     assert [e["field"] for e in body["errors"]] == ["body.vacancies.1.posted"]
+    assert body["detail"].startswith("1 of 2 records are invalid")  # of the batch, not of 1
     problem(client.get("/v1/vacancies/atomic-3"), 404)  # nothing of the batch was stored
     too_many = {"vacancies": [vacancy(f"n{i}") for i in range(501)]}
     assert "body.vacancies" in [

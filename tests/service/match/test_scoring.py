@@ -185,11 +185,13 @@ def test_cover_tolerates_repeated_required_skills(model: MatchModel) -> None:
 
 
 def test_evaluate_splits_keeps_the_all_report() -> None:
+    from types import SimpleNamespace
+
     from service.evaluation.match import evaluate_splits
 
     class NoMatches:
-        def match(self, request: object) -> list[object]:
-            return []
+        def match(self, request: object) -> object:
+            return SimpleNamespace(results=[], profile=SimpleNamespace(past={}))
 
     cases = [{"id": "a", "good_moves": ["x"]}, {"id": "b", "split": "dev", "good_moves": ["x"]}]
     report = evaluate_splits(NoMatches(), cases)  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """Reading a story: experience, wishes, and clauses about someone else."""
 
 from service.extraction.clauses import split_spans
-from service.match.story import Story
+from service.extraction.story import Story
 
 
 def blanked(story: Story, word: str) -> bool:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from service.extraction.clauses import Span, clauses_by_sentence
 
 WISH = re.compile(
-    r"\b(wil|willen|zou graag|zou ik graag|lijkt me|droom|ambitie|wens|liefst|want to"
+    r"\b(wil|willen|zou graag|zou ik graag|lijkt me|droom|ambitie|wens|liefst|op zoek naar"
+    r"|want to"
     r"|would like)\b",
     re.IGNORECASE,
 )
