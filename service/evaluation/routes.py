@@ -15,8 +15,8 @@ from typing import Any
 
 from models.vocabulary import ConceptKind
 from ontology import queries
+from service.evaluation.match import match_case
 from service.match.matcher import Matcher, MatchResult
-from service.schemas.match import MatchRequest
 
 
 class RouteTruth:
@@ -89,13 +89,7 @@ def evaluate_routes(
         false: list[Any] = []
         for item in items:
             if isinstance(item, dict):
-                request = MatchRequest.model_construct(
-                    text=item.get("story"),
-                    occupations=list(item.get("occupations") or []),
-                    skills=list(item.get("skills") or []),
-                    limit=5,
-                )
-                results = matcher.match(request).results
+                results = match_case(matcher, item)[0].results
             else:
                 results = matcher.transitions(item, "techniek", 5, None)[1]
             check(truth, results, counts, false)

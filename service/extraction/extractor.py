@@ -113,7 +113,9 @@ class SkillExtractor:
                             text=span.text,
                             score=round(row.score, 4),
                             margin=round(margin, 4),
-                            matched_label=record.text,
+                            # A hidden label (a misspelling kept for search) is never
+                            # shown: the display label stands in (filled in below).
+                            matched_label="" if record.kind == "hidden" else record.text,
                         )
                     )
                     found[record.concept] = (max(best, margin), evidence)
@@ -122,6 +124,10 @@ class SkillExtractor:
         skills = []
         for uri, (confidence, evidence) in ranked:
             label, language, fallback = display_label(labels.get(uri, {}), lang)
+            evidence = [
+                e if e.matched_label else e.model_copy(update={"matched_label": label or ""})
+                for e in evidence
+            ]
             evidence.sort(key=lambda e: (-e.margin, e.start))
             skills.append(
                 ExtractedSkill(

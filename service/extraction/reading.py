@@ -5,7 +5,8 @@ of the text that makes such a claim may yield one:
 
 - a **story** (a person's own words, a CV paragraph): not the wishes ("ik wil nu graag
   zonnepanelen leggen") and not what someone else did ("mijn vader was lasser");
-  ``service.extraction.story`` finds those clauses;
+  ``service.extraction.story`` finds those clauses; nor sentences about pay and perks
+  (below), which claim no skill in a story either;
 - a **vacancy**: not what the employer offers ("Wat bieden wij", "Arbeidsvoorwaarden",
   salary, lease car, "een e-bike van de zaak"), not who the employer is ("Over ons")
   and not how to apply ("Solliciteren", "stuur je cv"): a Verzorgende IG vacancy with
@@ -43,16 +44,21 @@ _READ_HEADING = re.compile(
     r"what you will do|responsibilities|requirements|your profile)",
     re.IGNORECASE,
 )
-# A sentence anywhere that is about pay or perks, or about applying.
+# A sentence anywhere that is about pay or perks (a team to join and room to grow are
+# perks too), or about applying.
 _PERK = re.compile(
     r"\b(solliciteer|solliciteren|stuur (?:je|jouw|uw) (?:cv|motivatie|sollicitatie)|"
     r"neem (?:dan )?(?:gerust )?contact|heb je (?:nog )?vragen|apply now|apply today|"
     r"send (?:us )?your (?:cv|resume)|join our team)|"
-    r"(€|\beuro\b|\bsalaris|\bbruto\b|per maand|\bcao\b|vakantiedagen|vakantiegeld|"
-    r"pensioen|reiskosten|\bbonus|13e maand|dertiende maand|leaseauto|lease-auto|"
+    r"(€|\beuro\b|\bsalaris\b|salarisindicatie|\bbruto\b|per maand|\bcao\b|vakantiedagen|"
+    r"vakantiegeld|\bpensioen(?:regeling)?\b|reiskosten|\bbonus\b|13e maand|dertiende maand|"
+    r"leaseauto|lease-auto|"
     r"\b(?:auto|bus|busje|bedrijfsauto|telefoon|laptop|fiets|e-bike|ebike|scooter)"
     r" van de zaak|"
     r"\bfiets(?:plan|regeling)|e-bike(?:plan| regeling)|opleidingsbudget|"
+    r"\b(?:gezellig|hecht|leuk|enthousiast|fijn|jong|informeel)e? team\b|"
+    r"persoonlijke (?:groei|ontwikkeling)|doorgroeimogelijkhe|opleidingsmogelijkhe|"
+    r"ruimte voor (?:groei|ontwikkeling|eigen initiatief)|"
     r"\bsalary\b|pension|company car|holidays?\b.*\bdays)",
     re.IGNORECASE,
 )
@@ -62,10 +68,12 @@ _HEADING_WORDS = 4
 
 def readable(text: str, kind: TextKind) -> str:
     """``text`` with the parts that make no claim of a skill blanked (same length)."""
-    if kind == "story":
-        return Story.read(text).experience
     if kind == "plain":
         return text
+    if kind == "story":
+        chars = list(Story.read(text).experience)
+        _blank_perks(text, chars, 0)
+        return "".join(chars)
     chars = list(text)
     skipping = False
     offset = 0
@@ -81,11 +89,17 @@ def readable(text: str, kind: TextKind) -> str:
         if skipping:
             _blank(chars, offset, offset + len(line))
         else:
-            for sentence in re.finditer(r"[^.!?\n]+[.!?]?", line):
-                if _PERK.search(sentence.group()):
-                    _blank(chars, offset + sentence.start(), offset + sentence.end())
+            _blank_perks(line, chars, offset)
         offset += len(line)
     return "".join(chars)
+
+
+def _blank_perks(text: str, chars: list[str], offset: int) -> None:
+    """Blank every sentence of ``text`` (at ``offset`` in ``chars``) about pay, perks
+    or applying."""
+    for sentence in re.finditer(r"[^.!?\n]+[.!?]?", text):
+        if _PERK.search(sentence.group()):
+            _blank(chars, offset + sentence.start(), offset + sentence.end())
 
 
 def _blank(chars: list[str], start: int, end: int) -> None:

@@ -34,23 +34,39 @@ function writeUrl() {
   history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
 }
 
-// Chips in a shared link carry ids only; their labels come from the API.
+// Chips in a shared link carry ids only; their labels come from the API. An id the
+// API does not know (an old link, a typo) is reported and left out, never shown as a
+// chip with a made-up name.
 async function readUrl() {
   const params = new URLSearchParams(location.search);
   const region = params.get("regio");
   if (region && [...$("regio").options].some((o) => o.value === region)) $("regio").value = region;
+  const unknown = [];
   const loads = [];
   for (const kind of KINDS) {
     for (const id of params.getAll(PARAM[kind])) {
-      const chip = { id, uri: id, label: id };
-      chips[kind].push(chip);
-      // An unknown id stays as it is: the match will name it in its error.
-      const named = (concept) => Object.assign(chip, { uri: concept.uri, label: concept.label || id });
-      loads.push(getJSON(conceptPath(kind, id)).then(named, () => {}));
+      const load = getJSON(conceptPath(kind, id)).then(
+        (concept) => ({ kind, chip: { id, uri: concept.uri, label: concept.label || id } }),
+        () => {
+          unknown.push(`${KIND_NL[kind]} „${id}”`);
+          return null;
+        },
+      );
+      loads.push(load);
     }
   }
-  await Promise.all(loads);
+  for (const found of await Promise.all(loads)) {
+    if (found) chips[found.kind].push(found.chip);
+  }
   renderChips();
+  if (unknown.length) {
+    $("fout").replaceChildren(
+      h("p", {}, h("strong", {}, "De gedeelde link noemt iets dat overstap niet kent:")),
+      h("ul", {}, unknown.map((u) => h("li", {}, `${u} (weggelaten)`))),
+    );
+    $("fout").hidden = false;
+    writeUrl();
+  }
 }
 
 // ---- chips ----
@@ -159,6 +175,52 @@ function storyMarker(story) {
   };
 }
 
+// What each input was read as: a job named in the story, a chip, and how sure; a job
+// the story names that could not be placed is said so; wishes set aside are listed.
+const METHOD_NL = { id: "gekozen", "exact label": "exacte naam", normaliser: "herkend" };
+const SOURCE_NL = {
+  text: "uit het verhaal",
+  occupations: "beroep",
+  skills: "vaardigheid",
+  certificates: "certificaat",
+  qualifications: "kwalificatie",
+};
+
+function resolvedView(input) {
+  const source = SOURCE_NL[input.field] || input.field;
+  if (!input.concept) {
+    const near = input.did_you_mean.map((c) => c.label).join(", ");
+    return h(
+      "li",
+      { class: "unplaced" },
+      `„${input.given}” (${source}): niet met zekerheid herkend, niet gebruikt`,
+      near ? ` – lijkt op: ${near}` : "",
+      ".",
+    );
+  }
+  const sure = input.confidence === "laag" ? ", onzeker" : "";
+  const same = input.given.toLowerCase() === (input.concept.label || "").toLowerCase();
+  const given = input.method === "id" || same ? "" : `„${input.given}” → `;
+  return h(
+    "li",
+    { "data-confidence": input.confidence },
+    given,
+    h("strong", {}, input.concept.label),
+    ` (${source}, ${METHOD_NL[input.method] || input.method}${sure})`,
+  );
+}
+
+function renderProfile(profile) {
+  const inputs = profile.inputs.filter((i) => i.field === "text" || i.method !== "id");
+  $("profiel-invoer").replaceChildren(...inputs.map(resolvedView));
+  const wishes = profile.wishes.map((w) => `„${w.text}”`);
+  $("profiel-wensen").textContent = wishes.length
+    ? `Als wens gelezen, niet als ervaring: ${wishes.join(", ")}.`
+    : "";
+  $("profiel-wensen").hidden = !wishes.length;
+  $("profiel-gelezen").hidden = !inputs.length && !wishes.length;
+}
+
 function vacancy(id) {
   if (!vacancies.has(id)) vacancies.set(id, getJSON(`v1/vacancies/${encodeURIComponent(id)}`));
   return vacancies.get(id);
@@ -179,11 +241,15 @@ async function runMatch() {
   try {
     const answer = await postJSON("v1/match", matchBody(story));
     const marker = storyMarker(story);
+    renderProfile(answer.profile);
     $("matches").replaceChildren(...renderMatches(answer.matches, { story, marker, labelOf, vacancy }));
     const count = answer.matches.length;
     $("status").textContent = count
       ? `${count} mogelijke ${count === 1 ? "beroep" : "beroepen"} gevonden, beste eerst.`
-      : "Geen passende technische beroepen gevonden.";
+      : "Geen passend technisch beroep gevonden.";
+    // Nothing fits: the answer says why, instead of cards at 0 %.
+    $("geen-match").replaceChildren(answer.message ? h("p", {}, answer.message) : "");
+    $("geen-match").hidden = !answer.message;
     $("afdrukken").hidden = count === 0;
   } catch (error) {
     showError(error);
@@ -209,6 +275,10 @@ async function start() {
   });
   $("regio").addEventListener("change", writeUrl);
   $("afdrukken").addEventListener("click", () => window.print());
+  // Folded cards print in full: the client takes every suggestion home.
+  window.addEventListener("beforeprint", () => {
+    document.querySelectorAll("details.card-body").forEach((d) => (d.open = true));
+  });
   setupDetail(addChip);
   await readUrl();
   // A shared link with a background reproduces its results at once.

@@ -5,6 +5,7 @@ import { h, percent } from "./dom.js";
 
 const SHOWN_MISSING = 6; // the rest folds away: an advisor reads the top of the gap first
 const SHOWN_VACANCIES = 3;
+const OPEN_CARDS = 3; // cards after these start folded: the page stays short to scan
 const CONTEXT_CHARS = 60; // story text shown around an evidence span
 
 /** Card list items for `matches`; ctx: {story, marker, labelOf, vacancy} (see app.js). */
@@ -17,25 +18,31 @@ function renderMatch(match, index, ctx) {
   const titleId = `m${index}-titel`;
   const evidence = h("div", { class: "evidence", id: `m${index}-bewijs`, hidden: true });
   const title = h("h3", { id: titleId }, h("a", { href: `#beroep/${occupation.id}` }, occupation.label));
-  const article = h(
-    "article",
-    { "aria-labelledby": titleId },
-    h("div", { class: "match-head" }, title, scoreView(match.score)),
+  const body = [
     h("p", { class: "why" }, match.why),
     haveView(match, evidence, ctx),
     evidence,
     missingView(match.missing_skills.essential),
     routeView(match.training_route),
     vacanciesView(match.vacancies, ctx),
+  ];
+  const folded = index >= OPEN_CARDS;
+  const article = h(
+    "article",
+    { "aria-labelledby": titleId },
+    h("div", { class: "match-head" }, title, scoreView(match.score)),
+    folded ? h("details", { class: "card-body" }, h("summary", {}, "Toon uitleg, gat en route"), ...body) : body,
   );
   return h("li", { class: "match", "data-occupation": occupation.id }, article);
 }
 
-// The bar is decoration (aria-hidden); the percentage is the text that counts.
+// The bar is decoration (aria-hidden); the percentage is the text that counts, and
+// says what it measures.
 function scoreView(score) {
   const fill = h("span", { style: `width:${Math.round(Math.min(score, 1) * 100)}%` });
   const bar = h("span", { class: "bar", "aria-hidden": "true" }, fill);
-  return h("p", { class: "score" }, bar, `Overeenkomst ${percent(score)}`);
+  const title = "Gewogen dekking van de vaardigheden van het beroep (essentiële tellen zwaarder)";
+  return h("p", { class: "score", title }, bar, `Dekking ${percent(score)}`);
 }
 
 // The skills the client already has: each a toggle button showing where that came
@@ -139,13 +146,28 @@ function missingView(missing) {
   );
 }
 
+// What a training closes, and how the ontology says so: the skill itself, a narrower
+// skill of it (part of it), or a broader one that includes it.
+const HOW = {
+  exact: () => "",
+  narrower: (taught) => ` (deels: leert „${taught}”)`,
+  broader: (taught) => ` (valt onder „${taught}”)`,
+};
+
+function closedView(closed) {
+  const marker = HOW[closed.how](closed.taught.label);
+  return h("li", { "data-how": closed.how }, closed.label, marker ? h("span", { class: "marker" }, marker) : null);
+}
+
 function routeView(route) {
   const labels = (concepts) => concepts.map((c) => c.label).join(", ");
   const steps = route.steps.map((step) => {
     const { kind, id, label } = step.training;
     const name = kind === "certificate" ? h("a", { href: `#certificaat/${id}` }, label) : label;
-    const covers = step.covers.length ? h("span", { class: "hint" }, ` (leert: ${labels(step.covers)})`) : "";
-    return h("li", {}, name, ` – ${step.hours} uur`, covers);
+    const covers = step.covers.length
+      ? [h("span", { class: "hint" }, " leert:"), h("ul", { class: "closes" }, step.covers.map(closedView))]
+      : [];
+    return h("li", {}, name, ` – ${step.hours} uur`, ...covers);
   });
   const long = route.long_route;
   const qualification = long.qualifications[0];
@@ -153,7 +175,7 @@ function routeView(route) {
     "section",
     { class: "route" },
     h("h4", {}, steps.length ? `Korte route: ${route.total_hours} uur` : "Korte route"),
-    steps.length ? h("ol", {}, steps) : h("p", {}, "Geen korte opleiding nodig of beschikbaar."),
+    steps.length ? h("ol", {}, steps) : h("p", {}, "Geen korte training nodig of bekend."),
     route.uncovered.length ? h("p", {}, `In de praktijk of op het mbo: ${labels(route.uncovered)}.`) : null,
     qualification ? h("p", {}, longRouteText(qualification, long.confidence)) : null,
   );

@@ -258,3 +258,47 @@ def test_an_unknown_region_is_422_on_match_as_on_vacancy_search(client: TestClie
     # Both accept a province in any case and a postcode prefix.
     assert match(client, text="Ik was kok.", region="utrecht", limit=1)["matches"]
     assert match(client, text="Ik was kok.", region="35", limit=1)["matches"]
+
+
+# -- the evaluations, as regression guards (figures measured in the README) -------------
+
+
+def services(client: TestClient) -> Any:
+    app: Any = client.app
+    return app.state.live.current
+
+
+def test_every_route_claim_is_true_on_the_default(client: TestClient) -> None:
+    from service.evaluation import DEFAULT_CASES
+    from service.evaluation.match import load_cases
+    from service.evaluation.routes import evaluate_routes
+
+    report = evaluate_routes(services(client).matcher, load_cases(DEFAULT_CASES))
+    for part in ("cases", "transitions"):
+        assert report[part]["claims"] > 100
+        assert report[part]["precision"] == 1.0, report[part]["false"]
+
+
+def test_honesty_cases_hold_on_the_default(client: TestClient) -> None:
+    from service.evaluation import DEFAULT_CASES, HONESTY_CASES
+    from service.evaluation.match import evaluate_splits, load_cases
+
+    matcher = services(client).matcher
+    honesty = evaluate_splits(matcher, load_cases(HONESTY_CASES))["all"]
+    assert honesty["past_job_cases"] >= 10 and honesty["abstain_cases"] >= 8
+    assert honesty["past_job_recognised_rate"] >= 0.95
+    assert honesty["abstained_rate"] >= 0.9
+    assert evaluate_splits(matcher, load_cases(DEFAULT_CASES))["all"]["answers_all_at_zero"] == 0
+
+
+def test_search_abstains_on_nonsense_and_finds_real_labels(client: TestClient) -> None:
+    from service.evaluation import NO_MATCH_QUERIES
+    from service.evaluation.abstention import evaluate_abstention, load_queries
+
+    report = evaluate_abstention(services(client).catalog, load_queries(NO_MATCH_QUERIES), 300)
+    assert report["nonsense_and_off_domain"]["queries"] >= 100
+    assert report["nonsense_and_off_domain"]["search_no_match"] >= 0.88
+    assert report["nonsense"]["search_no_match"] >= 0.9
+    for collection in ("occupations", "skills"):
+        assert report["real_labels"][collection]["labels"] >= 100
+        assert report["real_labels"][collection]["own_concept_hoog_or_middel"] >= 0.95

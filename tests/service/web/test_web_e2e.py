@@ -154,8 +154,9 @@ def skill_button(page: Page, occupation: str, skill: str) -> Locator:
 
 
 def text_evidence(answer: dict[str, Any]) -> tuple[str, str, int, int]:
-    """(occupation id, skill id, start, end) of the first skill extracted from the story."""
-    for match in answer["matches"]:
+    """(occupation id, skill id, start, end) of the first skill extracted from the story,
+    in the cards that start open (the first three)."""
+    for match in answer["matches"][:3]:
         for skill in match["matched_skills"]:
             spans = [e for e in skill["evidence"] if e["source"] == "text"]
             if spans:
@@ -391,16 +392,64 @@ def test_api_problems_are_shown_in_dutch_next_to_the_form(
     assert "vul een verhaal in of voeg een beroep of vaardigheid toe" in error.inner_text()
     assert page.get_attribute("#verhaal", "aria-invalid") == "true"
 
-    open_page(page, server, "?certificaat=bestaat-niet")
+    # An id in a shared link that the API does not know is reported and left out,
+    # never shown as a chip (issue 19); the link is rewritten without it.
+    open_page(page, server, "?certificaat=bestaat-niet&beroep=ook-niet")
+    error.wait_for()
+    assert "De gedeelde link noemt iets dat overstap niet kent" in error.inner_text()
+    assert "certificaat „bestaat-niet”" in error.inner_text()
+    assert "beroep „ook-niet”" in error.inner_text()
+    assert page.locator("#chips li.chip").count() == 0
+    assert "bestaat-niet" not in page.url
+
+    # A 422 from the API still lands next to the form, by field.
     page.fill("#verhaal", KOK)
+    page.evaluate(
+        "document.getElementById('regio').add(new Option('Atlantis', 'Atlantis', true, true))"
+    )
     with page.expect_response(lambda r: r.url.endswith("/v1/match")) as response:
         page.click("#zoek-overstap")
     assert response.value.status == 422
     error.wait_for()
-    assert "Controleer de invoer." in error.inner_text()
-    assert "Certificaten: onbekend: bestaat-niet" in error.inner_text()
-    assert page.get_attribute("#zoek", "aria-invalid") == "true"
+    assert "Controleer de invoer." in error.inner_text() and "Atlantis" in error.inner_text()
+    assert page.get_attribute("#regio", "aria-invalid") == "true"
     assert "mislukt" in page.inner_text("#status")
+
+
+def test_the_page_says_what_the_answer_knows(page: Page, server: ServerProcess) -> None:
+    """Issue 19: the resolved profile, wishes set aside, the route's markers, folded
+    cards after the first three, and the abstention message instead of cards at 0 %."""
+    open_page(page, server)
+    story = "Ik heb tien jaar als kok gewerkt en wil graag de techniek in."
+    answer = run_match(page, story)
+    read = page.locator("#profiel-gelezen")
+    assert read.is_visible()
+    assert "kok" in read.inner_text() and "uit het verhaal" in read.inner_text()
+    assert "wil graag de techniek in" in page.inner_text("#profiel-wensen")
+    cards = page.locator("#matches > li.match")
+    assert cards.count() == len(answer["matches"]) == 10
+    assert cards.first.locator(".why").inner_text().startswith("De cliënt heeft al ")
+    assert "u al" not in cards.first.locator(".why").inner_text()
+    # Cards after the first three start folded; the rest stay open.
+    assert page.locator("#matches details.card-body").count() == 7
+    assert not cards.nth(3).locator(".why").is_visible()
+    cards.nth(3).locator("summary").first.click()
+    assert cards.nth(3).locator(".why").is_visible()
+    # Each closed skill of a route says how (the default knows no hierarchy: exact).
+    marked = page.locator("#matches .route ul.closes li")
+    hows = {marked.nth(i).get_attribute("data-how") for i in range(marked.count())}
+    claims = sum(len(s["covers"]) for m in answer["matches"] for s in m["training_route"]["steps"])
+    assert marked.count() == claims > 0 and hows == {"exact"}
+
+    # Nothing to go on: the message, no cards.
+    page.fill("#verhaal", "xyzzy qwerty blorp")
+    with page.expect_response(lambda r: r.url.endswith("/v1/match")) as response:
+        page.click("#zoek-overstap")
+    nothing = response.value.json()
+    assert nothing["matches"] == [] and nothing["message"]
+    expect(page.locator("#geen-match")).to_have_text(nothing["message"])
+    assert page.locator("#matches > li").count() == 0
+    assert page.inner_text("#status") == "Geen passend technisch beroep gevonden."
 
 
 def test_360_px_wide_without_horizontal_scrolling_and_a_screenshot(
