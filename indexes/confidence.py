@@ -14,7 +14,10 @@ built, from two samples:
 
 - **present**: alternative labels asked for with their own row (and any row of the
   same text) left out, of concepts that keep other labels: a query that means a
-  concept the collection holds but does not spell out;
+  concept the collection holds but does not spell out; and, for the share of concepts
+  with no Dutch label (half of ESCO's skills), Dutch labels asked with all the
+  concept's Dutch rows left out: a Dutch query that must find its concept across
+  languages (``present_queries``);
 - **nonsense**: generated strings (``nonsense_strings``): letters, syllables, digits.
 
 A hit is a match when its margin reaches the present sample's 5th percentile and its
@@ -107,21 +110,52 @@ def nonsense_strings(count: int = NONSENSE, seed: int = 19) -> list[str]:
     return result
 
 
-def present_rows(index: LabelIndex, count: int = SAMPLE) -> list[int]:
-    """Rows of alternative labels of calibration-side concepts that have another label
-    with a different text, a deterministic sample of at most ``count``."""
-    texts: dict[str, set[str]] = {}
-    for record in index.records:
-        texts.setdefault(record.concept, set()).add(fold(record.text))
-    rows = [
-        row
-        for row, record in enumerate(index.records)
-        if record.kind == "alternative"
-        and calibration_side(record.concept)
-        and len(texts[record.concept]) > 1
-    ]
-    rows.sort(key=lambda r: hashlib.sha1(index.records[r].text.encode("utf-8")).hexdigest())
-    return rows[:count]
+def present_queries(
+    index: LabelIndex, language: str = "nl", count: int = SAMPLE
+) -> list[tuple[int, list[int]]]:
+    """Label rows to ask for, each with the rows left out: a deterministic sample of at
+    most ``count`` from calibration-side concepts, modelling a query in ``language``.
+
+    Where the collection has concepts with no label in ``language`` (half of ESCO's
+    skills have English labels only), a query in ``language`` reaches those across
+    languages, where margins are lower; so that share of the sample asks a concept's
+    ``language`` label with *all* its ``language`` rows left out (it must be found
+    through the other language). The rest asks an alternative label with its own text
+    left out. A collection with no label in ``language`` is sampled in any language."""
+    rows_of: dict[str, list[int]] = {}
+    for row, record in enumerate(index.records):
+        rows_of.setdefault(record.concept, []).append(row)
+    folded = [fold(r.text) for r in index.records]
+    has_language = {
+        concept
+        for concept, rows in rows_of.items()
+        if any(index.records[r].language == language for r in rows)
+    }
+    asked = language if has_language else None
+    lacking = 1 - len(has_language) / max(len(rows_of), 1) if has_language else 0.0
+
+    def order(row: int) -> str:
+        return hashlib.sha1(index.records[row].text.encode("utf-8")).hexdigest()
+
+    same: list[tuple[int, list[int]]] = []
+    cross: list[tuple[int, list[int]]] = []
+    for concept, rows in rows_of.items():
+        if not calibration_side(concept):
+            continue
+        texts = {folded[r] for r in rows}
+        mine = [r for r in rows if asked is None or index.records[r].language == asked]
+        others = [r for r in rows if r not in mine]
+        for row in mine:
+            if index.records[row].kind == "alternative" and len(texts) > 1:
+                same.append((row, [r for r in rows if folded[r] == folded[row]]))
+        if mine and others:
+            first = min(mine, key=lambda r: (index.records[r].kind != "preferred", order(r)))
+            cross.append((first, mine))
+    same.sort(key=lambda item: order(item[0]))
+    cross.sort(key=lambda item: order(item[0]))
+    wanted_cross = round(lacking * count)
+    chosen = cross[:wanted_cross]
+    return chosen + same[: count - len(chosen)]
 
 
 def _quantile(values: Sequence[float], q: float) -> float:
@@ -136,20 +170,16 @@ def calibrate(
 ) -> Bands:
     """Bands for ``index`` searched at ``lexical_weight``; ``encode`` embeds query
     texts, ``clean`` is what the search does to a query first (occupation titles)."""
-    folded = [fold(r.text) for r in index.records]
-    by_text: dict[str, list[int]] = {}
-    for row, text in enumerate(folded):
-        by_text.setdefault(text, []).append(row)
     present: list[tuple[float, float]] = []
-    sampled = present_rows(index)
-    for row in sampled:
+    sampled = present_queries(index)
+    for row, left_out in sampled:
         record = index.records[row]
         hits = index.search_concepts(
             np.asarray(index.vectors[row], dtype=np.float32),
             clean(record.text),
             1,
             lexical_weight,
-            exclude=by_text[folded[row]],
+            exclude=left_out,
         )
         if hits and hits[0].concept == record.concept:
             present.append((hits[0].score, hits[0].margin))

@@ -149,14 +149,18 @@ def save_screenshot(page: Page, path: Path) -> None:
 
 
 def skill_button(page: Page, occupation: str, skill: str) -> Locator:
-    """The button of a matched skill in one occupation's card."""
-    return page.locator(f"li.match[data-occupation='{occupation}'] button[data-skill='{skill}']")
+    """The button of a matched skill in one occupation's card (unfolding the card when
+    it starts folded: cards after the first three do)."""
+    card = page.locator(f"li.match[data-occupation='{occupation}']")
+    folded = card.locator("details.card-body:not([open]) > summary")
+    if folded.count():
+        folded.click()
+    return card.locator(f"button[data-skill='{skill}']")
 
 
 def text_evidence(answer: dict[str, Any]) -> tuple[str, str, int, int]:
-    """(occupation id, skill id, start, end) of the first skill extracted from the story,
-    in the cards that start open (the first three)."""
-    for match in answer["matches"][:3]:
+    """(occupation id, skill id, start, end) of the first skill extracted from the story."""
+    for match in answer["matches"]:
         for skill in match["matched_skills"]:
             spans = [e for e in skill["evidence"] if e["source"] == "text"]
             if spans:
