@@ -45,6 +45,20 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "field": {"type": "string", "examples": ["body.text"]},
                     "message": {"type": "string"},
+                    "did_you_mean": {
+                        "type": "array",
+                        "description": "For a free label no concept fits with confidence "
+                        "(`/v1/match` occupations and skills): the three closest concepts.",
+                        "items": {
+                            "type": "object",
+                            "required": ["uri", "id", "label"],
+                            "properties": {
+                                "uri": {"type": "string"},
+                                "id": {"type": "string"},
+                                "label": {"type": "string"},
+                            },
+                        },
+                    },
                 },
             },
         },

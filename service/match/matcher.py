@@ -194,7 +194,10 @@ class Matcher:
             )[: request.limit]
             outcome.results = self._results(assessments, request, profile)
         if not outcome.results:
-            outcome.message = wording.abstention(profile, self.model.settings.min_story_skills)
+            names = queries.preferred_labels(self.catalog.store, sorted(profile.evidence))
+            outcome.message = wording.abstention(
+                profile, self.model.settings.min_story_skills, names
+            )
         log.info(
             "match: %d profile skills, %d targets, %d results in %.0f ms, snapshot %s",
             len(strengths),

@@ -62,14 +62,17 @@ def why(
     return sentence
 
 
-def abstention(profile: Profile, min_skills: int) -> str:
+def abstention(profile: Profile, min_skills: int, names: Names) -> str:
     """Why there are no matches: what was missing from the profile, in Dutch."""
     if not profile.evidence:
         message = "We hebben geen vaardigheden of eerder beroep van de cliënt herkend."
     elif profile.story_only and len(profile.evidence) < min_skills:
+        found = ", ".join(
+            f"'{display_label(names.get(uri, {}), 'nl')[0] or uri}'" for uri in profile.evidence
+        )
         message = (
             "Uit het verhaal konden we te weinig halen om beroepen te vergelijken: geen "
-            "eerder beroep en niet meer dan één mogelijke vaardigheid."
+            f"eerder beroep en alleen {found}."
         )
     else:
         message = (

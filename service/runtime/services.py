@@ -21,7 +21,7 @@ from service.catalog import SUGGEST_LEXICAL_WEIGHT, Catalog
 from service.extraction.extractor import SkillExtractor
 from service.match.matcher import Matcher
 from service.settings import Settings
-from service.vacancies.service import VacancyService
+from service.vacancies.service import VacancyService, derivation_key
 
 
 def open_embedder(settings: Settings, serving: bool = False) -> Embedder:
@@ -114,7 +114,8 @@ def open_services(
     if serving:
         limit_search_threads(settings.request_threads)
     catalog = open_catalog(settings, store, embedder, serving)
-    index = VacancyIndex.load(store, catalog.embedder.name, catalog.embedder.dimension)
+    key = derivation_key(catalog.embedder.name)
+    index = VacancyIndex.load(store, key, catalog.embedder.dimension)
     services = _assemble(catalog, index)
     services.vacancies.catch_up(on_vacancies)
     return services

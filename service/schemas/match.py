@@ -243,10 +243,12 @@ class Match(BaseModel):
         description="Ids of up to 5 open vacancies.", examples=[["vac-0036"]]
     )
     why: str = Field(
-        description="A sentence an advisor can read to the client.",
+        description="Dutch sentences for the advisor about the client: what they bring, "
+        "what the percentage means, what is missing and how to learn it.",
         examples=[
-            "Voor bedrijfswagenmonteur heeft u al 6 van de 17 essentiële vaardigheden "
-            "(gewogen 31%) …"
+            "De cliënt heeft al 6 van de 17 essentiële vaardigheden voor "
+            "bedrijfswagenmonteur; gewogen naar hoe vakspecifiek ze zijn is dat 31% van de "
+            "kern van het beroep. …"
         ],
     )
 

@@ -30,6 +30,17 @@ log = logging.getLogger("overstap.vacancies")
 
 OCCUPATIONS_KEPT = 3
 SKILLS_KEPT = 30
+# How a vacancy's text is read before extraction; bump it when that changes, so stored
+# vacancies are derived again (issue 19: offer, employer and applying sections skipped).
+DERIVATION = "read-vacancy-1"
+
+
+def derivation_key(embedder: str) -> str:
+    """What derived data is valid for: the embedder, and how a vacancy's text is read
+    (``DERIVATION``), so a change to either derives stored vacancies again."""
+    return f"{embedder}|{DERIVATION}"
+
+
 # The passage vector reads the title and the opening of the text: e5-small's cost grows
 # with length (on 2 cores, measured: 18 passages/s at 600 characters, 32/s at 300), and
 # a vacancy's opening names the job; the skills come from all of the text.
@@ -69,6 +80,11 @@ class VacancyService:
 
     # -- ingest -----------------------------------------------------------------------
 
+    @property
+    def derived_with(self) -> str:
+        """The key derived data is stored under (``derivation_key``)."""
+        return derivation_key(self.matcher.catalog.embedder.name)
+
     def derive(
         self,
         records: Sequence[VacancyRecord],
@@ -94,7 +110,7 @@ class VacancyService:
                 derived.append(
                     DerivedVacancy(
                         record=record,
-                        embedder=catalog.embedder.name,
+                        embedder=self.derived_with,
                         snapshot=catalog.snapshot.id,
                         vector=np.asarray(vector, dtype=np.float32).tobytes(),
                         occupations=linked[record.title],
@@ -126,9 +142,7 @@ class VacancyService:
         """Derive what changed, store in one transaction, then bring the index up to
         date; per id ``created``, ``updated`` or ``unchanged``. Records stored with the
         same content are not derived again (a daily full-feed resend costs a query)."""
-        same = vacancy_store.unchanged_ids(
-            self.store, records, self.matcher.catalog.embedder.name, skills
-        )
+        same = vacancy_store.unchanged_ids(self.store, records, self.derived_with, skills)
         todo = [record for record in records if record.id not in same]
         if on_progress and same:
             on_progress(len(same))
@@ -148,7 +162,7 @@ class VacancyService:
         """Derive vacancies the store holds without derived data for this embedder (bulk
         rows of the default data, or derived with another model), committing every
         ``CATCH_UP_CHUNK`` so an interruption keeps what was done; how many."""
-        pending = vacancy_store.vacancies_to_derive(self.store, self.matcher.catalog.embedder.name)
+        pending = vacancy_store.vacancies_to_derive(self.store, self.derived_with)
         if pending:
             log.info("deriving %d stored vacancies", len(pending))
         for start in range(0, len(pending), CATCH_UP_CHUNK):

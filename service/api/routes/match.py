@@ -21,8 +21,12 @@ router = APIRouter(prefix="/v1", tags=["match"])
     responses=RATE_RESPONSES,
     description="From a story, past occupations, stated skills and held trainings: ranked "
     "technical occupations with the skills the person brings (with evidence), the missing "
-    "essential skills, a short training route with hours, vacancies and a sentence to read "
-    "out. The profile is personal data: it is neither stored nor logged.",
+    "essential skills, a short training route with hours (only skills a training teaches, "
+    "marked exact/narrower/broader), vacancies and a sentence for the advisor. `profile` "
+    "says what every input resolved to and how sure; when nothing fits, `matches` is empty "
+    "and `message` says why. A free label no concept fits with confidence is 422 naming "
+    "the field, with `did_you_mean`. The profile is personal data: it is neither stored "
+    "nor logged.",
 )
 def match(matcher: MatcherDep, request: MatchRequest) -> MatchAnswer:
     """Ranked matches."""

@@ -274,3 +274,19 @@ def test_a_restart_keeps_every_acknowledged_vacancy(client: TestClient, settings
         after = [h["id"] for h in search(restarted, text="lasser", region="8999", limit=10)]
         assert restarted.get("/v1/vacancies/keep-4").status_code == 200
     assert sorted(before) == sorted(after) == [f"keep-{i}" for i in range(5)]
+
+
+def test_a_vacancys_offer_gives_it_no_skill(client: TestClient) -> None:
+    """Issue 19: the perks of a care vacancy ("een e-bike van de zaak") do not make it
+    ask for repairing e-bikes; what the job asks still yields skills."""
+    text = (
+        "Verzorgende IG gezocht voor ons verpleeghuis.\n"
+        "Wat ga je doen?\nJe verzorgt ouderen, helpt bij het wassen en deelt medicijnen uit.\n"
+        "Wat bieden wij:\nEen e-bike van de zaak\nEen goed salaris en 25 vakantiedagen\n"
+        "Solliciteren?\nStuur je cv naar onze recruiter."
+    )
+    upsert(client, {"id": "care-1", "title": "Verzorgende IG", "text": text})
+    stored = client.get("/v1/vacancies/care-1").json()
+    labels = [skill["label"] for skill in stored["skills"]]
+    assert labels, "the tasks name skills"
+    assert not any("e-bike" in label or "fiets" in label for label in labels), labels
