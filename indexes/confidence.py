@@ -144,7 +144,8 @@ def present_queries(
             continue
         texts = {folded[r] for r in rows}
         mine = [r for r in rows if asked is None or index.records[r].language == asked]
-        others = [r for r in rows if r not in mine]
+        mine_set = set(mine)
+        others = [r for r in rows if r not in mine_set]
         for row in mine:
             if index.records[row].kind == "alternative" and len(texts) > 1:
                 same.append((row, [r for r in rows if folded[r] == folded[row]]))

@@ -6,6 +6,7 @@ switch never mixes two snapshots inside one answer.
 """
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -53,6 +54,7 @@ class Catalog:
     def __post_init__(self) -> None:
         self._skill_types: dict[str, str] | None = None
         self._bands: dict[tuple[ConceptKind, float], Bands] = {}
+        self._bands_lock = threading.Lock()  # calibrating twice at once would waste seconds
 
     # -- confidence -------------------------------------------------------------------
 
@@ -61,6 +63,11 @@ class Catalog:
         (a snapshot built before they existed, or for another weight) calibrated now,
         once per catalog."""
         key = (kind, lexical_weight)
+        with self._bands_lock:
+            return self._bands_for(key)
+
+    def _bands_for(self, key: tuple[ConceptKind, float]) -> Bands:
+        kind, lexical_weight = key
         if key not in self._bands:
             name = COLLECTION_OF[kind]
             found = self.snapshot.bands(name, lexical_weight)
@@ -80,6 +87,14 @@ class Catalog:
                 )
             self._bands[key] = found
         return self._bands[key]
+
+    def warm(self) -> None:
+        """Load (or calibrate) the bands of every collection at both weights now, not
+        in the first request that needs them."""
+        for kind in COLLECTION_OF:
+            if COLLECTION_OF[kind] in self.snapshot.collections:
+                for weight in (self.lexical_weight, self.suggest_lexical_weight):
+                    self.bands(kind, weight)
 
     def grade(self, kind: ConceptKind, hit: ConceptHit, lexical_weight: float) -> Grade | None:
         """The band of a hit (None: no match)."""
@@ -219,7 +234,8 @@ class Catalog:
         if hit.label.kind == LabelKind.HIDDEN.value:
             # A hidden label is a misspelling kept for search ("heftrukchauffeur"):
             # matched, never shown; the preferred label stands in for it.
-            matched = LabelOut(text=label or "", language=language or lang, kind=hit.label.kind)
+            shown = label or short_id_of(hit.concept)  # a concept with hidden labels only
+            matched = LabelOut(text=shown, language=language or lang, kind=hit.label.kind)
         return SearchHit(
             uri=hit.concept,
             id=short_id_of(hit.concept),

@@ -12,6 +12,7 @@ role that is not a job ("als vrijwilliger", "als hobby") names nothing.
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 MAX_WORDS = 4
 # "als" followed by one of these is a conjunction or a comparison, not a job.
@@ -171,7 +172,10 @@ _ALS = re.compile(r"\bals\b", re.IGNORECASE)
 _IK_BEN = re.compile(
     r"\bik\s+(?:ben|was|werd)\s+(?:al\s+)?(?:(?:\w+\s+)?jaa?r(?:en)?\s+)?(?:een\s+)?", re.I
 )
-_VAN_BEROEP = re.compile(r"\b([\w'’-]+(?:\s+[\w'’-]+)?)\s+van\s+beroep\b", re.IGNORECASE)
+_VAN_BEROEP = re.compile(r"\b([\w'’-]+(?:[ \t]+[\w'’-]+)?)[ \t]+van[ \t]+beroep\b", re.IGNORECASE)
+# "Ik heb nooit als lasser gewerkt", "ik ben geen lasser": no job the person had.
+_NEGATION = re.compile(r"\b(?:niet|geen|nooit|never|not|no)\b", re.IGNORECASE)
+_NEGATION_WORDS = 4  # how far back a negation reaches within its sentence
 
 
 @dataclass(frozen=True)
@@ -188,12 +192,11 @@ class Mention:
 
 def _phrase_after(text: str, offset: int, skip: frozenset[str]) -> tuple[int, int] | None:
     """The job phrase that starts at ``offset``: words up to the first stop word."""
-    words = list(_WORD.finditer(text, offset))
     chosen: list[re.Match[str]] = []
-    for word in words[:MAX_WORDS]:
+    for word in islice(_WORD.finditer(text, offset), MAX_WORDS):
         lower = word.group().lower()
         gap = text[(chosen[-1].end() if chosen else offset) : word.start()]
-        if gap.strip():  # punctuation: the phrase has ended
+        if gap.strip() or "\n" in gap:  # punctuation or a new line: the phrase has ended
             break
         if lower in STOP or (chosen and lower.startswith("ge") and lower.endswith(("d", "t"))):
             break
@@ -205,19 +208,33 @@ def _phrase_after(text: str, offset: int, skip: frozenset[str]) -> tuple[int, in
     return chosen[0].start(), chosen[-1].end()
 
 
+def negated(text: str, start: int) -> bool:
+    """A negation within a few words before ``start`` in the same sentence ("nooit
+    als lasser", "geen lasser"): what follows is not a job the person had."""
+    sentence = re.split(r"[.!?;\n]", text[:start])[-1]
+    words = sentence.split()[-_NEGATION_WORDS:]
+    return any(_NEGATION.fullmatch(w.strip(",:")) for w in words)
+
+
 def find_mentions(text: str) -> list[Mention]:
-    """Job phrases of ``text`` in text order (``text[m.start:m.end] == m.text``)."""
+    """Job phrases of ``text`` in text order (``text[m.start:m.end] == m.text``);
+    negated ones ("ik heb nooit als lasser gewerkt") are left out."""
     found: dict[tuple[int, int], Mention] = {}
     for match in _ALS.finditer(text):
         span = _phrase_after(text, match.end(), NOT_AFTER_ALS)
         if span:
             found[span] = Mention(text[span[0] : span[1]], *span, strong=True)
     for match in _VAN_BEROEP.finditer(text):
-        span = match.start(1), match.end(1)
-        if match.group(1).split()[0].lower() not in NOT_AFTER_ALS:
+        # The words before "van beroep", without a verb or pronoun in front ("ik ben").
+        words = list(re.finditer(r"[\w'’-]+", match.group(1)))
+        while words and words[0].group().lower() in STOP | NOT_AFTER_ALS:
+            words.pop(0)
+        if words:
+            span = match.start(1) + words[0].start(), match.start(1) + words[-1].end()
             found.setdefault(span, Mention(text[span[0] : span[1]], *span, strong=True))
     for match in _IK_BEN.finditer(text):
         span = _phrase_after(text, match.end(), NOT_AFTER_ALS | {"niet", "geen"})
         if span:
             found.setdefault(span, Mention(text[span[0] : span[1]], *span, strong=False))
-    return sorted(found.values(), key=lambda m: (m.start, m.end))
+    kept = [m for m in found.values() if not negated(text, m.start)]
+    return sorted(kept, key=lambda m: (m.start, m.end))

@@ -26,7 +26,7 @@ from service.catalog import Catalog, display_label
 from service.errors import UnknownReferenceError, UnresolvedLabelError
 from service.extraction.extractor import SkillExtractor
 from service.extraction.story import MIN_WISH_WORD, WISH_FILLER, Story
-from service.match.mentions import find_mentions
+from service.match.mentions import find_mentions, negated
 from service.match.scoring import MatchSettings
 from service.schemas.match import MatchRequest
 
@@ -131,9 +131,9 @@ class ProfileReader:
         self, keys: Sequence[str], kind: ConceptKind, field: str | None = None
     ) -> list[Resolution]:
         """What each id, URI or free label means. Unknown ids and URIs are an error
-        naming the request ``field``, as are free labels placed below ``middel``
-        (with "did you mean"); certificates, qualifications and a ``target`` list
-        take ids or URIs only."""
+        naming the request ``field``, as are free labels below the lowest band (with
+        "did you mean"); certificates, qualifications and a ``target`` list take ids or
+        URIs only."""
         field = field or FIELDS[kind]
         resolved: list[Resolution] = []
         unknown: list[str] = []
@@ -235,16 +235,21 @@ class ProfileReader:
 
     # -- the story ----------------------------------------------------------------------
 
-    def named_in(self, text: str) -> list[tuple[str, int, int]]:
+    def named_in(self, text: str, unique: bool = False) -> list[tuple[str, int, int]]:
         """Occupations whose label (five or more characters) the text contains, with
-        the mention's offsets, in text order."""
+        the mention's offsets, in text order; not where a negation comes just before
+        ("ik ben geen lasser"). ``unique``: only labels of exactly one occupation (a
+        shared one, "chef", is left to the normaliser)."""
         found: list[tuple[str, int, int]] = []
         words = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[\w-]+", text)]
         words = [w for w in words if w[2]]
         for first in range(len(words)):
             for size in range(1, min(self._longest_phrase, len(words) - first) + 1):
                 phrase = " ".join(w[2] for w in words[first : first + size])
-                for uri in self._occupation_phrases.get(phrase, []):
+                uris = self._occupation_phrases.get(phrase, [])
+                if not uris or (unique and len(uris) > 1) or negated(text, words[first][0]):
+                    continue
+                for uri in uris:
                     found.append((uri, words[first][0], words[first + size - 1][1]))
         return found
 
@@ -264,7 +269,7 @@ class ProfileReader:
                 s,
                 e,
             )
-            for uri, s, e in self.named_in(experience)
+            for uri, s, e in self.named_in(experience, unique=True)
         ]
         covered = [(r.start or 0, r.end or 0) for r in found]
         mentions = [
@@ -340,9 +345,9 @@ class ProfileReader:
 
         text, story = request.text, profile.story
         if text:
-            # A story is not a vacancy: recall matters more than in extraction, and a weak
-            # mention only gives partial credit (strength follows the margin).
-            # The experience: wish clauses blanked, so offsets still fit ``text``.
+            # Read as a story (wishes and others' clauses blanked, offsets into
+            # ``text``) at the one default threshold; a weak mention only gives partial
+            # credit (strength follows the margin).
             answer = self.extractor.extract(
                 text, request.lang, self.settings.story_threshold, 100, "story"
             )

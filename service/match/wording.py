@@ -76,8 +76,8 @@ def abstention(profile: Profile, min_skills: int, names: Names) -> str:
         )
     else:
         message = (
-            "Wat we herkenden past bij geen enkel technisch beroep: geen van de herkende "
-            "vaardigheden komt terug in hun essentiële vaardigheden."
+            "Wat we herkenden komt bij geen van de beroepen waartussen gezocht werd terug "
+            "in hun vaardigheden (eerdere beroepen van de cliënt zelf tellen niet mee)."
         )
     unplaced = [r.given for r in profile.resolutions if r.concept is None]
     if unplaced:

@@ -138,5 +138,6 @@ def reopen_services(settings: Settings, current: Services) -> Services:
 def _assemble(catalog: Catalog, index: VacancyIndex) -> Services:
     extractor = SkillExtractor(catalog)
     extractor.default_threshold()  # calibrate before the first request
+    catalog.warm()
     matcher = Matcher(catalog, extractor, vacancies=index)
     return Services(catalog, extractor, matcher, VacancyService(matcher, index))

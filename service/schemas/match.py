@@ -311,7 +311,9 @@ class ProfileOut(BaseModel):
     """The request as read: what each input resolved to and what was set aside."""
 
     inputs: list[ResolvedInput] = Field(
-        description="Every listed id or label and every job the story names, in order."
+        description="Every listed id or label and every job the story names: listed "
+        "occupations, jobs in the story (in text order), skills, certificates, "
+        "qualifications."
     )
     wishes: list[WishOut] = Field(description="Story clauses set aside as wishes.")
     skills: int = Field(description="Skills in the profile (from every source).", examples=[14])

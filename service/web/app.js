@@ -1,7 +1,7 @@
 // The advisor page: profile form, chips, shareable URL state and the match call.
 // The story (textarea) lives only in the page and in the POST /v1/match body: it is
 // never written to the URL, to storage or to any GET request.
-import { conceptPath, describeError, getJSON, labelFetcher, postJSON } from "./api.js";
+import { ApiError, conceptPath, describeError, getJSON, labelFetcher, postJSON } from "./api.js";
 import { combobox } from "./combobox.js";
 import { setupDetail } from "./detail.js";
 import { announce, h, KIND_NL } from "./dom.js";
@@ -47,7 +47,11 @@ async function readUrl() {
     for (const id of params.getAll(PARAM[kind])) {
       const load = getJSON(conceptPath(kind, id)).then(
         (concept) => ({ kind, chip: { id, uri: concept.uri, label: concept.label || id } }),
-        () => {
+        (error) => {
+          // Only a 404 says the id is unknown; any other failure (busy, offline) keeps
+          // the chip under its id, and the match will say what is wrong.
+          const missing = error instanceof ApiError && error.status === 404;
+          if (!missing) return { kind, chip: { id, uri: id, label: id } };
           unknown.push(`${KIND_NL[kind]} „${id}”`);
           return null;
         },
@@ -59,14 +63,17 @@ async function readUrl() {
     if (found) chips[found.kind].push(found.chip);
   }
   renderChips();
-  if (unknown.length) {
-    $("fout").replaceChildren(
-      h("p", {}, h("strong", {}, "De gedeelde link noemt iets dat overstap niet kent:")),
-      h("ul", {}, unknown.map((u) => h("li", {}, `${u} (weggelaten)`))),
-    );
-    $("fout").hidden = false;
-    writeUrl();
-  }
+  // Its own notice, so the match a shared link starts does not wipe it.
+  $("link-melding").replaceChildren(
+    ...(unknown.length
+      ? [
+          h("p", {}, h("strong", {}, "De gedeelde link noemt iets dat overstap niet kent:")),
+          h("ul", {}, unknown.map((u) => h("li", {}, `${u} (weggelaten)`))),
+        ]
+      : []),
+  );
+  $("link-melding").hidden = !unknown.length;
+  if (unknown.length) writeUrl();
 }
 
 // ---- chips ----
@@ -119,7 +126,9 @@ function renderSuggestion(hit) {
   // Show the label that matched when it differs ("elektricien" → elektromonteur).
   const matched = hit.matched_label.text;
   const alias = matched !== hit.label ? h("span", { class: "hint" }, ` (${matched})`) : null;
-  return [h("span", { class: `kind kind-${hit.kind}` }, KIND_NL[hit.kind]), " ", hit.label, alias];
+  // A hit below the lowest confidence band is shown, but said to be a weak one.
+  const weak = hit.confidence === "geen" ? h("span", { class: "hint" }, " – zwakke treffer") : null;
+  return [h("span", { class: `kind kind-${hit.kind}` }, KIND_NL[hit.kind]), " ", hit.label, alias, weak];
 }
 
 // ---- errors next to the form ----

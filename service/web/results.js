@@ -41,8 +41,10 @@ function renderMatch(match, index, ctx) {
 function scoreView(score) {
   const fill = h("span", { style: `width:${Math.round(Math.min(score, 1) * 100)}%` });
   const bar = h("span", { class: "bar", "aria-hidden": "true" }, fill);
-  const title = "Gewogen dekking van de vaardigheden van het beroep (essentiële tellen zwaarder)";
-  return h("p", { class: "score", title }, bar, `Dekking ${percent(score)}`);
+  const title =
+    "Gewogen dekking van de vaardigheden van het beroep (essentiële tellen zwaarder), " +
+    "plus een kleine bonus als de cliënt dit beroep wenst";
+  return h("p", { class: "score", title }, bar, `Overeenkomst ${percent(score)}`);
 }
 
 // The skills the client already has: each a toggle button showing where that came

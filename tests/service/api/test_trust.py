@@ -112,6 +112,15 @@ def test_a_short_job_name_in_a_story_is_recognised(client: TestClient, story: st
     assert all(m["score"] > 0 and m["matched_skills"] for m in answer["matches"])
 
 
+@pytest.mark.parametrize(
+    "story", ["Ik heb nooit als lasser gewerkt.", "Ik ben geen lasser, ik was kok."]
+)
+def test_a_negated_job_is_not_a_past_job(client: TestClient, story: str) -> None:
+    answer = match(client, text=story, limit=3)
+    named = [i["concept"]["label"] for i in answer["profile"]["inputs"] if i["concept"]]
+    assert "lasser" not in named
+
+
 def test_a_job_the_normaliser_cannot_place_is_reported_not_guessed(client: TestClient) -> None:
     answer = match(client, text="Ik heb jaren als schoonheidsspecialiste gewerkt.")
     mention = answer["profile"]["inputs"][0]
@@ -224,6 +233,7 @@ def test_a_vacancys_perks_yield_no_skill(client: TestClient) -> None:
         "Wat bieden wij:\nEen e-bike van de zaak\nGoed salaris en 25 vakantiedagen\n"
     )
     as_vacancy = extract(client, vacancy, text_kind="vacancy")
+    assert as_vacancy, "the tasks still name skills"
     assert not any("e-bike" in label for label in as_vacancy)
     assert any("e-bike" in label for label in extract(client, vacancy, text_kind="plain"))
 
@@ -240,6 +250,7 @@ def test_changing_forklift_batteries_is_no_evidence_for_apk(client: TestClient) 
         for skill in found["matched_skills"]
         if any(e["source"] == "text" and "accu" in e["detail"] for e in skill["evidence"])
     }
+    assert evidence, "the batteries clause is evidence for something"
     assert not any("APK" in label for label in evidence)
 
 

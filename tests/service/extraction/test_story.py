@@ -50,3 +50,29 @@ def test_long_whitespace_runs_split_correctly() -> None:
     spans = {span.text for span in split_spans(text)}
     assert {"ik laste hekken", "ik repareerde fietsen"} <= spans
     assert Story.read("wil " * 5_000).wishes
+
+
+def test_a_vacancy_is_read_without_its_offer_employer_and_applying() -> None:
+    from service.extraction.reading import readable
+
+    text = (
+        "Over ons\nWij zijn een installatiebedrijf.\nWat ga jij doen?\n"
+        "Je installeert warmtepompen.\n- Interesse in techniek\nSalarisadministratie\n"
+        "Wat bieden wij:\nEen e-bike van de zaak\nWat vragen we van jou?\n"
+        "Je ontwerpt een suspension system.\nSolliciteren?\nStuur je cv naar Anna."
+    )
+    read = readable(text, "vacancy")
+    assert len(read) == len(text)
+    for kept in [
+        "Je installeert warmtepompen.",
+        "- Interesse in techniek",
+        "Salarisadministratie",
+        "Je ontwerpt een suspension system.",
+    ]:
+        assert kept in read
+    for gone in ["installatiebedrijf", "e-bike", "Stuur je cv"]:
+        assert gone not in read
+    # A story keeps its own words about pay work; an employer's voice is not a claim.
+    story = "Ik deed de salaris- en pensioenadministratie. Wij bieden een goed salaris."
+    assert readable(story, "story").startswith("Ik deed de salaris- en pensioenadministratie.")
+    assert "Wij bieden" not in readable(story, "story")

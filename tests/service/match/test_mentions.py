@@ -18,6 +18,8 @@ from service.match.mentions import find_mentions
         ("Ik was tien jaar smid.", [("smid", False)]),
         ("Ik ben al jaren boer in Drenthe", [("boer", False)]),
         ("Ik ben een chef in een restaurant", [("chef", False)]),
+        ("Ik ben kok van beroep.", [("kok", True)]),  # not "ben kok"
+        ("Ik was niet blij, maar ik werkte als kok.", [("kok", True)]),
     ],
 )
 def test_job_phrases_are_found_with_exact_offsets(text: str, jobs: list[tuple[str, bool]]) -> None:
@@ -33,6 +35,9 @@ def test_job_phrases_are_found_with_exact_offsets(text: str, jobs: list[tuple[st
         "Ik heb als vrijwilliger bij de brandweer gewerkt.",  # a role, not a job
         "Dat doe ik als hobby.",
         "Zo snel als het kan.",
+        "Ik heb nooit als lasser gewerkt.",  # negated
+        "Ik ben geen lasser.",
+        "Dat deed ik als\nLasser was mijn vader",  # a phrase ends at a new line
     ],
 )
 def test_als_that_names_no_job(text: str) -> None:

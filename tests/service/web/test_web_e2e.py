@@ -399,12 +399,21 @@ def test_api_problems_are_shown_in_dutch_next_to_the_form(
     # An id in a shared link that the API does not know is reported and left out,
     # never shown as a chip (issue 19); the link is rewritten without it.
     open_page(page, server, "?certificaat=bestaat-niet&beroep=ook-niet")
-    error.wait_for()
-    assert "De gedeelde link noemt iets dat overstap niet kent" in error.inner_text()
-    assert "certificaat „bestaat-niet”" in error.inner_text()
-    assert "beroep „ook-niet”" in error.inner_text()
+    notice = page.locator("#link-melding")
+    notice.wait_for()
+    assert "De gedeelde link noemt iets dat overstap niet kent" in notice.inner_text()
+    assert "certificaat „bestaat-niet”" in notice.inner_text()
+    assert "beroep „ook-niet”" in notice.inner_text()
     assert page.locator("#chips li.chip").count() == 0
     assert "bestaat-niet" not in page.url
+    # With a known chip beside it, the link's match runs and the notice stays.
+    driver = api(server, "/v1/occupations/search?q=vrachtwagenchauffeur&limit=1")["results"][0]
+    with page.expect_response(lambda r: r.url.endswith("/v1/match")) as response:
+        open_page(page, server, f"?beroep={quote(driver['id'])}&beroep=bestaat-ook-niet")
+    assert response.value.status == 200
+    page.wait_for_selector("#matches > li.match")
+    assert "„bestaat-ook-niet”" in notice.inner_text() and notice.is_visible()
+    assert page.locator("#chips li.chip").count() == 1
 
     # A 422 from the API still lands next to the form, by field.
     page.fill("#verhaal", KOK)
