@@ -235,11 +235,10 @@ class ProfileReader:
 
     # -- the story ----------------------------------------------------------------------
 
-    def named_in(self, text: str, unique: bool = False) -> list[tuple[str, int, int]]:
+    def named_in(self, text: str) -> list[tuple[str, int, int]]:
         """Occupations whose label (five or more characters) the text contains, with
         the mention's offsets, in text order; not where a negation comes just before
-        ("ik ben geen lasser"). ``unique``: only labels of exactly one occupation (a
-        shared one, "chef", is left to the normaliser)."""
+        ("ik ben geen lasser")."""
         found: list[tuple[str, int, int]] = []
         words = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[\w-]+", text)]
         words = [w for w in words if w[2]]
@@ -247,7 +246,7 @@ class ProfileReader:
             for size in range(1, min(self._longest_phrase, len(words) - first) + 1):
                 phrase = " ".join(w[2] for w in words[first : first + size])
                 uris = self._occupation_phrases.get(phrase, [])
-                if not uris or (unique and len(uris) > 1) or negated(text, words[first][0]):
+                if not uris or negated(text, words[first][0]):
                     continue
                 for uri in uris:
                     found.append((uri, words[first][0], words[first + size - 1][1]))
@@ -257,19 +256,25 @@ class ProfileReader:
         """Jobs the story's experience names: labels found in it, and phrases after
         "als" &c. placed by the normaliser (strong ones reported when not placed)."""
         experience = story.experience
+        # A label several occupations share ("administratief medewerker", "chef") names
+        # each of them: all are taken, at middel, so the answer shows the ambiguity.
+        named = self.named_in(experience)
+        sharing: dict[tuple[int, int], int] = {}
+        for _, start, end in named:
+            sharing[(start, end)] = sharing.get((start, end), 0) + 1
         found: list[Resolution] = [
             Resolution(
                 "text",
-                experience[s:e],
+                experience[start:end],
                 ConceptKind.OCCUPATION,
                 uri,
                 "exact label",
-                "hoog",
+                "hoog" if sharing[(start, end)] == 1 else "middel",
                 1.0,
-                s,
-                e,
+                start,
+                end,
             )
-            for uri, s, e in self.named_in(experience, unique=True)
+            for uri, start, end in named
         ]
         covered = [(r.start or 0, r.end or 0) for r in found]
         mentions = [
@@ -277,23 +282,41 @@ class ProfileReader:
             for m in find_mentions(experience)
             if not any(s <= m.start and m.end <= e for s, e in covered)
         ]
+        # Each phrase, then its shorter beginnings ("imker verzorgde" → "imker"), in one
+        # batch; the longest one placed wins, so a verb the word list does not know
+        # cannot hide the job in front of it.
+        spans: list[tuple[int, int, int]] = []
+        for i, mention in enumerate(mentions):
+            words = list(re.finditer(r"\S+", mention.text))
+            for n in range(len(words), 0, -1):
+                spans.append((i, mention.start, mention.start + words[n - 1].end()))
         placed = self.place(
-            ConceptKind.OCCUPATION, [m.text for m in mentions], "text", ACCEPTED_STORY
+            ConceptKind.OCCUPATION,
+            [experience[start:end] for _, start, end in spans],
+            "text",
+            ACCEPTED_STORY,
         )
-        for mention, resolution in zip(mentions, placed, strict=True):
-            if resolution.concept is None and not mention.strong:
-                continue  # "ik was blij": not a job, nothing to report
+        best: dict[int, tuple[Resolution, int]] = {}
+        for (i, _, end), resolution in zip(spans, placed, strict=True):
+            if i not in best or (best[i][0].concept is None and resolution.concept is not None):
+                best[i] = (resolution, end)
+        for i, mention in enumerate(mentions):
+            resolution, end = best[i]
+            if resolution.concept is None:
+                if not mention.strong:
+                    continue  # "ik was blij": not a job, nothing to report
+                end = mention.end  # reported as the whole phrase
             found.append(
                 Resolution(
                     "text",
-                    mention.text,
+                    experience[mention.start : end],
                     ConceptKind.OCCUPATION,
                     resolution.concept,
                     resolution.method,
                     resolution.confidence,
                     resolution.score,
                     mention.start,
-                    mention.end,
+                    end,
                     resolution.alternatives,
                 )
             )
