@@ -37,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from indexes.labels import LabelIndex
+from indexes.labels import ConceptHit, LabelIndex
 from indexes.lexical import fold
 
 Grade = Literal["hoog", "middel", "laag"]
@@ -80,6 +80,11 @@ class Bands:
 def calibration_side(concept: str) -> bool:
     """True for the concepts calibration may sample; the rest are held out."""
     return hashlib.sha1(concept.encode("utf-8")).digest()[0] % 2 == 0
+
+
+def sample_order(text: str) -> str:
+    """A label's place in a deterministic sample (its text's hash)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def nonsense_strings(count: int = NONSENSE, seed: int = 19) -> list[str]:
@@ -135,7 +140,7 @@ def present_queries(
     lacking = 1 - len(has_language) / max(len(rows_of), 1) if has_language else 0.0
 
     def order(row: int) -> str:
-        return hashlib.sha1(index.records[row].text.encode("utf-8")).hexdigest()
+        return sample_order(index.records[row].text)
 
     same: list[tuple[int, list[int]]] = []
     cross: list[tuple[int, list[int]]] = []
@@ -163,34 +168,64 @@ def _quantile(values: Sequence[float], q: float) -> float:
     return float(np.quantile(np.asarray(values, dtype=np.float64), q))
 
 
+def left_out_hit(
+    index: LabelIndex,
+    row: int,
+    left_out: Sequence[int],
+    lexical_weight: float,
+    clean: Callable[[str], str],
+) -> ConceptHit | None:
+    """The best hit for row ``row``'s label (its stored vector, its cleaned text) with
+    the rows ``left_out`` removed from the index: a concept asked in words the index
+    does not spell out."""
+    hits = index.search_concepts(
+        np.asarray(index.vectors[row], dtype=np.float32),
+        clean(index.records[row].text),
+        1,
+        lexical_weight,
+        exclude=left_out,
+    )
+    return hits[0] if hits else None
+
+
 def calibrate(
     index: LabelIndex,
-    lexical_weight: float,
+    lexical_weights: Sequence[float],
     encode: Callable[[list[str]], NDArray[np.float32]],
     clean: Callable[[str], str] = lambda text: text,
-) -> Bands:
-    """Bands for ``index`` searched at ``lexical_weight``; ``encode`` embeds query
-    texts, ``clean`` is what the search does to a query first (occupation titles)."""
-    present: list[tuple[float, float]] = []
+) -> dict[float, Bands]:
+    """Bands for ``index`` searched at each of ``lexical_weights`` (the samples drawn
+    and the nonsense embedded once for all); ``encode`` embeds query texts, ``clean``
+    is what the search does to a query first (occupation titles). No weights, no
+    work."""
+    if not lexical_weights:
+        return {}
     sampled = present_queries(index)
-    for row, left_out in sampled:
-        record = index.records[row]
-        hits = index.search_concepts(
-            np.asarray(index.vectors[row], dtype=np.float32),
-            clean(record.text),
-            1,
-            lexical_weight,
-            exclude=left_out,
-        )
-        if hits and hits[0].concept == record.concept:
-            present.append((hits[0].score, hits[0].margin))
     strings = nonsense_strings()
     vectors = encode([clean(s) for s in strings])
-    nonsense: list[tuple[float, float]] = []
-    for text, vector in zip(strings, vectors, strict=True):
-        hits = index.search_concepts(vector, clean(text), 1, lexical_weight)
-        if hits:
-            nonsense.append((hits[0].score, hits[0].margin))
+    bands: dict[float, Bands] = {}
+    for weight in sorted(set(lexical_weights)):
+        present: list[tuple[float, float]] = []
+        for row, left_out in sampled:
+            hit = left_out_hit(index, row, left_out, weight, clean)
+            if hit is not None and hit.concept == index.records[row].concept:
+                present.append((hit.score, hit.margin))
+        nonsense: list[tuple[float, float]] = []
+        for text, vector in zip(strings, vectors, strict=True):
+            hits = index.search_concepts(vector, clean(text), 1, weight)
+            if hits:
+                nonsense.append((hits[0].score, hits[0].margin))
+        bands[weight] = _bands(weight, present, nonsense, len(sampled))
+    return bands
+
+
+def _bands(
+    lexical_weight: float,
+    present: list[tuple[float, float]],
+    nonsense: list[tuple[float, float]],
+    sampled: int,
+) -> Bands:
+    """The thresholds from (score, margin) pairs of the two samples."""
     nonsense_scores = [s for s, _ in nonsense] or [0.0]
     floor = _quantile(nonsense_scores, NONSENSE_QUANTILE)
     if len(present) >= 20:
@@ -209,7 +244,7 @@ def calibrate(
         hoog=round(max(hoog, middel, laag), 4),
         data={
             "lexical_weight": lexical_weight,
-            "present_sampled": len(sampled),
+            "present_sampled": sampled,
             "present_found": len(present),
             "nonsense": len(nonsense),
         },

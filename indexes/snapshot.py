@@ -188,15 +188,13 @@ class SnapshotDirectory:
             files += index.save(work / name)
             if lexical_weights and on_stage:
                 on_stage(f"{name}: calibrating confidence", 0)
-            confidence[name] = {
-                weight_key(weight): calibrate(
-                    index,
-                    weight,
-                    lambda texts: encode_cached(embedder, texts, "query", cache)[0],
-                    clean_title if kind is ConceptKind.OCCUPATION else str,
-                ).to_json()
-                for weight in sorted(set(lexical_weights))
-            }
+            calibrated = calibrate(
+                index,
+                lexical_weights,
+                lambda texts: encode_cached(embedder, texts, "query", cache)[0],
+                clean_title if kind is ConceptKind.OCCUPATION else str,
+            )
+            confidence[name] = {weight_key(w): b.to_json() for w, b in calibrated.items()}
             stats.texts += len(records)
             stats.embedded += embedded
             stats.counts[name] = len(records)

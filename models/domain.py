@@ -24,6 +24,13 @@ PROVINCES = (
 )
 
 
+def province_named(name: str) -> str | None:
+    """The province ``name`` names in any case, spelled as in ``PROVINCES``; None when
+    it names none (one rule for vacancy records and every request's ``region``)."""
+    folded = name.lower()
+    return next((p for p in PROVINCES if p.lower() == folded), None)
+
+
 def short_id_of(uri: str) -> str:
     """The last segment of a URI (after ``/`` or, for URNs, ``:``): short and URL-safe."""
     return re.split(r"[/:]", uri.rstrip("/"))[-1]
@@ -93,9 +100,8 @@ class VacancyRecord(BaseModel):
     def _known_province(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        for province in PROVINCES:
-            if province.lower() == value.lower():
-                return province
+        if (province := province_named(value)) is not None:
+            return province
         raise ValueError(f"unknown province {value!r}; expected one of {', '.join(PROVINCES)}")
 
     @model_validator(mode="after")

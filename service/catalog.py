@@ -61,32 +61,32 @@ class Catalog:
     def bands(self, kind: ConceptKind, lexical_weight: float) -> Bands:
         """The confidence bands of a collection at a weight: from the snapshot, or
         (a snapshot built before they existed, or for another weight) calibrated now,
-        once per catalog."""
+        once per catalog, for this weight and both of the catalog's."""
         key = (kind, lexical_weight)
         with self._bands_lock:
-            return self._bands_for(key)
-
-    def _bands_for(self, key: tuple[ConceptKind, float]) -> Bands:
-        kind, lexical_weight = key
-        if key not in self._bands:
+            if key in self._bands:
+                return self._bands[key]
             name = COLLECTION_OF[kind]
             found = self.snapshot.bands(name, lexical_weight)
-            if found is None:
-                log.warning(
-                    "snapshot %s has no confidence bands for %s at weight %.3f; "
-                    "calibrating now (run `overstap reindex` to store them)",
-                    self.snapshot.id,
-                    name,
-                    lexical_weight,
-                )
-                found = calibrate(
-                    self.snapshot.collections[name],
-                    lexical_weight,
-                    lambda texts: self.embedder.encode(texts, "query"),
-                    clean_title if kind is ConceptKind.OCCUPATION else str,
-                )
-            self._bands[key] = found
-        return self._bands[key]
+            if found is not None:
+                self._bands[key] = found
+                return found
+            log.warning(
+                "snapshot %s has no confidence bands for %s at weight %.3f; "
+                "calibrating now (run `overstap reindex` to store them)",
+                self.snapshot.id,
+                name,
+                lexical_weight,
+            )
+            calibrated = calibrate(
+                self.snapshot.collections[name],
+                (lexical_weight, self.lexical_weight, self.suggest_lexical_weight),
+                lambda texts: self.embedder.encode(texts, "query"),
+                clean_title if kind is ConceptKind.OCCUPATION else str,
+            )
+            for weight, bands in calibrated.items():
+                self._bands.setdefault((kind, weight), bands)
+            return self._bands[key]
 
     def warm(self) -> None:
         """Load (or calibrate) the bands of every collection at both weights now, not
@@ -232,10 +232,11 @@ class Catalog:
         label, language, fallback = display_label(labels.get(hit.concept, {}), lang)
         matched = LabelOut(text=hit.label.text, language=hit.label.language, kind=hit.label.kind)
         if hit.label.kind == LabelKind.HIDDEN.value:
-            # A hidden label is a misspelling kept for search ("heftrukchauffeur"):
-            # matched, never shown; the preferred label stands in for it.
-            shown = label or short_id_of(hit.concept)  # a concept with hidden labels only
-            matched = LabelOut(text=shown, language=language or lang, kind=hit.label.kind)
+            matched = LabelOut(
+                text=shown_label(hit.label.text, hit.label.kind, label, hit.concept),
+                language=language or lang,
+                kind=hit.label.kind,
+            )
         return SearchHit(
             uri=hit.concept,
             id=short_id_of(hit.concept),
@@ -335,6 +336,15 @@ class Catalog:
         return TrainingList(
             taxonomy_versions=self.taxonomy_versions, snapshot=self.snapshot.id, results=results
         )
+
+
+def shown_label(text: str, kind: str, display: str | None, uri: str) -> str:
+    """The text to show for a matched label: a hidden one is a misspelling kept for
+    search ("heftrukchauffeur"), matched but never shown; the concept's display label
+    (or, for a concept with hidden labels only, its id) stands in for it."""
+    if kind != LabelKind.HIDDEN.value:
+        return text
+    return display or short_id_of(uri)
 
 
 def concept_ref(labels: dict[str, dict[str, str]], uri: str, kind: str, lang: str) -> ConceptRef:

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -35,6 +35,9 @@ from ontology.writer import OntologyWriter
 from service.cli.progress_bar import RichProgress
 from service.evaluation import DEFAULT_CASES, NO_MATCH_QUERIES
 from service.settings import get_settings
+
+if TYPE_CHECKING:  # the catalog pulls in the embedder: imported where a command needs it
+    from service.catalog import Catalog
 
 app = typer.Typer(
     help="overstap: skills-ontology matching for side-entrants into technical work.",
@@ -70,6 +73,20 @@ def _failing_cleanly(*expected: type[Exception]) -> Iterator[None]:
 
 def _open_store() -> Store:
     return Store(get_settings().resolved_database_url)
+
+
+@contextmanager
+def _evaluated_catalog(*expected: type[Exception]) -> Iterator["Catalog"]:
+    """The store's active catalog for an evaluation, the store closed afterwards and
+    the ``expected`` errors (a malformed benchmark file) turned into exit code 2."""
+    from service.runtime.services import open_catalog
+
+    with _failing_cleanly(*expected):
+        store = _open_store()
+        try:
+            yield open_catalog(get_settings(), store)
+        finally:
+            store.close()
 
 
 def _run_import(work: Callable[[OntologyWriter, RichProgress], ImportReport]) -> None:
@@ -447,16 +464,9 @@ def evaluate_skills(
 ) -> None:
     """Run TECH and HOUSE through the /v1/skills/extract code against the store's ESCO."""
     from service.evaluation.skills import SkillEvalError, evaluate
-    from service.runtime.services import open_catalog
 
-    settings = get_settings()
-    with _failing_cleanly(SkillEvalError):
-        store = _open_store()
-        try:
-            catalog = open_catalog(settings, store)
-            result = evaluate(catalog, data, split)
-        finally:
-            store.close()
+    with _evaluated_catalog(SkillEvalError) as catalog:
+        result = evaluate(catalog, data, split)
     print(json.dumps(result, indent=2))
 
 
@@ -471,17 +481,11 @@ def evaluate_match(
     from service.evaluation.match import CaseError, evaluate_splits, load_cases
     from service.extraction.extractor import SkillExtractor
     from service.match.matcher import Matcher
-    from service.runtime.services import open_catalog
 
-    settings = get_settings()
     with _failing_cleanly(CaseError):
-        store = _open_store()
-        try:
-            loaded = load_cases(cases)
-            catalog = open_catalog(settings, store)
-            result = evaluate_splits(Matcher(catalog, SkillExtractor(catalog)), loaded)
-        finally:
-            store.close()
+        loaded = load_cases(cases)
+    with _evaluated_catalog() as catalog:
+        result = evaluate_splits(Matcher(catalog, SkillExtractor(catalog)), loaded)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
@@ -504,23 +508,17 @@ def evaluate_routes_cmd(
     from service.evaluation.routes import evaluate_routes
     from service.extraction.extractor import SkillExtractor
     from service.match.matcher import Matcher
-    from service.runtime.services import open_catalog
 
-    settings = get_settings()
     with _failing_cleanly(CaseError):
-        store = _open_store()
-        try:
-            loaded = load_cases(cases)
-            catalog = open_catalog(settings, store)
-            matcher = Matcher(catalog, SkillExtractor(catalog))
-            with RichProgress(err) as progress:
-                sources = len(matcher.technical)
-                if occupations is not None:
-                    sources = min(sources, occupations)
-                progress.stage("answers checked", len(loaded) + sources)
-                result = evaluate_routes(matcher, loaded, occupations, progress.advance)
-        finally:
-            store.close()
+        loaded = load_cases(cases)
+    with _evaluated_catalog() as catalog:
+        matcher = Matcher(catalog, SkillExtractor(catalog))
+        with RichProgress(err) as progress:
+            sources = len(matcher.technical)
+            if occupations is not None:
+                sources = min(sources, occupations)
+            progress.stage("answers checked", len(loaded) + sources)
+            result = evaluate_routes(matcher, loaded, occupations, progress.advance)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
@@ -537,19 +535,12 @@ def evaluate_abstention_cmd(
         evaluate_abstention,
         load_queries,
     )
-    from service.runtime.services import open_catalog
 
-    settings = get_settings()
     with _failing_cleanly(AbstentionError):
-        store = _open_store()
-        try:
-            loaded = load_queries(queries)
-            catalog = open_catalog(settings, store)
-            with RichProgress(err) as progress:
-                progress.stage("held-out labels asked", 2 * labels)
-                result = evaluate_abstention(catalog, loaded, labels, progress.advance)
-        finally:
-            store.close()
+        loaded = load_queries(queries)
+    with _evaluated_catalog() as catalog, RichProgress(err) as progress:
+        progress.stage("held-out labels asked", 2 * labels)
+        result = evaluate_abstention(catalog, loaded, labels, progress.advance)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 

@@ -14,15 +14,13 @@ Three samples, none of them used to choose the confidence bands:
   for its concept when that concept ties with the best hit.
 """
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
-from indexes.confidence import calibration_side
+from indexes.confidence import calibration_side, left_out_hit, sample_order
 from indexes.lexical import fold
 from indexes.title_text import clean_title
 from models.vocabulary import ConceptKind
@@ -69,7 +67,7 @@ def held_out_labels(catalog: Catalog, kind: ConceptKind, count: int) -> list[int
         for row, record in enumerate(index.records)
         if record.kind == "alternative" and not calibration_side(record.concept)
     ]
-    rows.sort(key=lambda r: hashlib.sha1(index.records[r].text.encode("utf-8")).hexdigest())
+    rows.sort(key=lambda r: sample_order(index.records[r].text))
     return rows[:count]
 
 
@@ -101,17 +99,11 @@ def real_labels(
             progress()
         if len(texts_of[record.concept]) < 2:
             continue  # left out, the concept would have no label at all
-        hits = index.search_concepts(
-            np.asarray(index.vectors[row], dtype=np.float32),
-            clean(record.text),
-            1,
-            catalog.lexical_weight,
-            exclude=by_text[folded[row]],
-        )
-        if hits:
+        hit = left_out_hit(index, row, by_text[folded[row]], catalog.lexical_weight, clean)
+        if hit is not None:
             left_out += 1
-            grade = catalog.grade(kind, hits[0], catalog.lexical_weight)
-            found = hits[0].concept == record.concept
+            grade = catalog.grade(kind, hit, catalog.lexical_weight)
+            found = hit.concept == record.concept
             left_out_found += found and grade is not None
             left_out_sure += found and grade in SURE
     return {

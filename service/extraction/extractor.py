@@ -18,7 +18,7 @@ from indexes.labels import BACKGROUND, background
 from models.domain import short_id_of
 from models.vocabulary import ConceptKind
 from ontology import queries
-from service.catalog import COLLECTION_OF, Catalog, display_label
+from service.catalog import COLLECTION_OF, Catalog, display_label, shown_label
 from service.extraction.clauses import split_spans
 from service.extraction.reading import TextKind, readable
 from service.schemas.search import Evidence, ExtractAnswer, ExtractedSkill
@@ -88,7 +88,8 @@ class SkillExtractor:
         # its clauses, which are pieces of their own, are.
         spans = [s for s in split_spans(readable(text, kind)) if text[s.start : s.end] == s.text]
         index = self.catalog.snapshot.collections.get(COLLECTION_OF[ConceptKind.SKILL])
-        found: dict[str, tuple[float, list[Evidence]]] = {}
+        # Per concept: best margin, and its evidence with the kind of label each matched.
+        found: dict[str, tuple[float, list[tuple[Evidence, str]]]] = {}
         if spans and index is not None and len(index):
             vectors = self.catalog.embedder.encode([s.text for s in spans], "query")
             for span, vector in zip(spans, vectors, strict=True):
@@ -107,28 +108,31 @@ class SkillExtractor:
                         continue
                     best, evidence = found.get(record.concept, (-1.0, []))
                     evidence.append(
-                        Evidence(
-                            start=span.start,
-                            end=span.end,
-                            text=span.text,
-                            score=round(row.score, 4),
-                            margin=round(margin, 4),
-                            # A hidden label (a misspelling kept for search) is never
-                            # shown: the display label stands in (filled in below).
-                            matched_label="" if record.kind == "hidden" else record.text,
+                        (
+                            Evidence(
+                                start=span.start,
+                                end=span.end,
+                                text=span.text,
+                                score=round(row.score, 4),
+                                margin=round(margin, 4),
+                                matched_label=record.text,
+                            ),
+                            record.kind,
                         )
                     )
                     found[record.concept] = (max(best, margin), evidence)
         ranked = sorted(found.items(), key=lambda item: -item[1][0])[:limit]
         labels = queries.preferred_labels(self.catalog.store, [uri for uri, _ in ranked])
         skills = []
-        for uri, (confidence, evidence) in ranked:
+        for uri, (confidence, matched) in ranked:
             label, language, fallback = display_label(labels.get(uri, {}), lang)
-            evidence = [
-                e if e.matched_label else e.model_copy(update={"matched_label": label or ""})
-                for e in evidence
+            shown = [
+                e
+                if (text := shown_label(e.matched_label, kind, label, uri)) == e.matched_label
+                else e.model_copy(update={"matched_label": text})
+                for e, kind in matched
             ]
-            evidence.sort(key=lambda e: (-e.margin, e.start))
+            shown.sort(key=lambda e: (-e.margin, e.start))
             skills.append(
                 ExtractedSkill(
                     uri=uri,
@@ -138,7 +142,7 @@ class SkillExtractor:
                     label_language=language,
                     label_fallback=fallback,
                     confidence=round(confidence, 4),
-                    evidence=evidence,
+                    evidence=shown,
                 )
             )
         return ExtractAnswer(

@@ -192,7 +192,7 @@ class Matcher:
                 ),
                 key=lambda a: (-a.score, a.occupation),
             )[: request.limit]
-            outcome.results = self._results(assessments, request, profile)
+            outcome.results = self._results(assessments, request, profile, strengths)
         if not outcome.results:
             names = queries.preferred_labels(self.catalog.store, sorted(profile.evidence))
             outcome.message = wording.abstention(
@@ -209,10 +209,13 @@ class Matcher:
         return outcome
 
     def _results(
-        self, assessments: list[Assessment], request: MatchRequest, profile: Profile
+        self,
+        assessments: list[Assessment],
+        request: MatchRequest,
+        profile: Profile,
+        strengths: dict[str, float],
     ) -> list[MatchResult]:
         results = []
-        strengths = profile.strengths
         long_routes = {a.occupation: self.linker.route(a.occupation) for a in assessments}
         names = queries.preferred_labels(
             self.catalog.store,

@@ -51,7 +51,6 @@ NOT_AFTER_ALS = frozenset(
         "goed",
         "wel",
         "ook",
-        "je",
     ]
 )
 # Roles that say how, not what, someone worked.
@@ -237,7 +236,7 @@ def find_mentions(text: str) -> list[Mention]:
             found[span] = Mention(text[span[0] : span[1]], *span, strong=True)
     for match in _VAN_BEROEP.finditer(text):
         # The words before "van beroep", without a verb or pronoun in front ("ik ben").
-        words = list(re.finditer(r"[\w'’-]+", match.group(1)))
+        words = list(_WORD.finditer(match.group(1)))
         while words and words[0].group().lower() in STOP | NOT_AFTER_ALS:
             words.pop(0)
         if words:

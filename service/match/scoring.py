@@ -285,7 +285,7 @@ class MatchModel:
                     continue
                 if max_hours is not None and route.total_hours + hours[training] > max_hours:
                     continue
-                closing = set(closes[training]) & open_skills
+                closing = closes[training].keys() & open_skills
                 gain = sum(weights[s] for s in closing)
                 if gain <= 0 or hours[training] > self.settings.max_hours_per_skill * len(closing):
                     continue
@@ -295,7 +295,7 @@ class MatchModel:
             if best is None:
                 break
             training = best[1]
-            covered = sorted(set(closes[training]) & open_skills, key=lambda s: (-weights[s], s))
+            covered = sorted(closes[training].keys() & open_skills, key=lambda s: (-weights[s], s))
             route.steps.append(
                 RouteStep(training, hours[training], [closes[training][s] for s in covered])
             )

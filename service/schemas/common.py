@@ -15,7 +15,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from models.domain import PROVINCES
+from models.domain import PROVINCES, province_named
 
 MAX_QUERY = 200
 MAX_BATCH = 500
@@ -28,9 +28,8 @@ def province_or_postcode(value: str) -> str:
     prefix of 1–4 digits; anything else is an error naming both."""
     if re.fullmatch(r"[0-9]{1,4}", value):
         return value
-    for province in PROVINCES:
-        if province.lower() == value.strip().lower():
-            return province
+    if (province := province_named(value.strip())) is not None:
+        return province
     raise ValueError(
         f"{value!r} is neither a province ({', '.join(PROVINCES)}) nor a postcode "
         "prefix of 1–4 digits"

@@ -187,16 +187,9 @@ function storyMarker(story) {
 // What each input was read as: a job named in the story, a chip, and how sure; a job
 // the story names that could not be placed is said so; wishes set aside are listed.
 const METHOD_NL = { id: "gekozen", "exact label": "exacte naam", normaliser: "herkend" };
-const SOURCE_NL = {
-  text: "uit het verhaal",
-  occupations: "beroep",
-  skills: "vaardigheid",
-  certificates: "certificaat",
-  qualifications: "kwalificatie",
-};
 
 function resolvedView(input) {
-  const source = SOURCE_NL[input.field] || input.field;
+  const source = input.field === "text" ? "uit het verhaal" : KIND_NL[input.kind] || input.kind;
   if (!input.concept) {
     const near = input.did_you_mean.map((c) => c.label).join(", ");
     return h(

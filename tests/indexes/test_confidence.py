@@ -44,7 +44,7 @@ def test_calibration_on_a_small_index_orders_the_bands() -> None:
         )
         return unit
 
-    bands = calibrate(index, 0.1, encode)
+    bands = calibrate(index, (0.1,), encode)[0.1]
     assert bands.laag <= bands.middel <= bands.hoog
     assert bands.data["present_found"] >= 20 and bands.data["nonsense"] == 200
     # Only one side of the hash split was sampled; the other stays for evaluation.
