@@ -29,8 +29,11 @@ from indexes.leases import (
     collect_garbage,
     take_lease,
 )
+from indexes.profiles import FOLDER as PROFILES
+from indexes.profiles import OccupationProfiles, profile_text
 from indexes.title_text import clean_title
 from models.vocabulary import ConceptKind
+from ontology import queries
 from ontology.faults import crash_point
 from ontology.store import Store
 
@@ -199,6 +202,9 @@ class SnapshotDirectory:
             stats.embedded += embedded
             stats.counts[name] = len(records)
             crash_point("snapshot-collection-written")
+        profiles = self._profiles(store, embedder, cache, on_stage, on_progress)
+        files += profiles.save(work / PROFILES)
+        stats.texts += len(profiles)
         store_stats = store.stats()
         manifest: dict[str, Any] = {
             "format": FORMAT,
@@ -212,6 +218,7 @@ class SnapshotDirectory:
             },
             "collections": stats.counts,
             "confidence": confidence,
+            "profiles": {"occupations": len(profiles)},
             "files": {str(p.relative_to(work)): sha256_file(p) for p in files},
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -228,6 +235,28 @@ class SnapshotDirectory:
             collect_garbage(self.root, snapshot_id)  # what no process holds a lease on
         stats.seconds = time.perf_counter() - started
         return stats
+
+    @staticmethod
+    def _profiles(
+        store: Store,
+        embedder: Embedder,
+        cache: EmbeddingCache | None,
+        on_stage: Callable[[str, int], None] | None,
+        on_progress: Callable[[int], None] | None,
+    ) -> OccupationProfiles:
+        """Every released occupation's name and description, embedded as a passage."""
+        uris = sorted({uri for uri, *_ in store.labels_of(ConceptKind.OCCUPATION)})
+        labels = queries.preferred_labels(store, uris)
+        descriptions = queries.descriptions(store, uris)
+        texts = [
+            (uri, text)
+            for uri in uris
+            if (text := profile_text(labels.get(uri, {}), descriptions.get(uri, {})))
+        ]
+        if on_stage:
+            on_stage("occupation profiles: embedding descriptions", len(texts))
+        vectors, _ = encode_cached(embedder, [t for _, t in texts], "passage", cache, on_progress)
+        return OccupationProfiles.build(texts, vectors)
 
     def load(
         self, embedder: Embedder, snapshot_id: str | None = None, verify: bool = False
@@ -256,7 +285,9 @@ class SnapshotDirectory:
                 if sha256_file(folder / relative) != checksum:
                     raise SnapshotError(f"snapshot {snapshot_id}: {relative} is damaged")
         collections = {name: LabelIndex.load(folder / name) for name in manifest["collections"]}
-        return Snapshot(snapshot_id, folder, manifest, collections)
+        # Snapshots built before issue 20 have none: the match then scores without them.
+        profiles = OccupationProfiles.load(folder / PROFILES) if "profiles" in manifest else None
+        return Snapshot(snapshot_id, folder, manifest, collections, profiles)
 
 
 @dataclass
@@ -267,6 +298,7 @@ class Snapshot:
     folder: Path
     manifest: dict[str, Any]
     collections: dict[str, LabelIndex]
+    profiles: OccupationProfiles | None = None  # occupation name + description vectors
     lease: Path | None = None  # this process's claim on the folder (``open_active``)
 
     def bands(self, collection: str, lexical_weight: float) -> Bands | None:

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
         description="Weight of the character TF-IDF channel in the fused score "
         "(1 - weight goes to the embeddings); chosen on MELO bel_q_nl_c_nl, see README.",
     )
+    story_fit_weight: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Weight in the match score of how much the story as a whole resembles "
+        "an occupation's name and description (occupation-level evidence). Unset: 0.5 "
+        "on an ontology of 1,000 occupations or more (ESCO), 0 on a small one (the "
+        "embedded default); both chosen on the dev cases, see README.",
+    )
     runtime: Literal["onnx", "onnx-int8", "torch"] = Field(
         default="onnx",
         description="How the embedding model runs: 'onnx' (exported once to ONNX and run "

@@ -13,11 +13,13 @@ group), which the batcher uses to put siblings side by side as hard negatives.
 
 import hashlib
 import random
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from models.vocabulary import ConceptKind
+from ontology import queries
 from ontology.store import Store
 
 PREFERRED = "preferred"
@@ -45,6 +47,7 @@ class PairRecipe:
     skill_alt_en: int = 1
     skill_nl_en: int = 1
     max_skill_pairs: int = 6_000
+    max_description_pairs: int = 0
     max_pairs: int = 40_000
 
     def describe(self) -> dict[str, int]:
@@ -128,6 +131,46 @@ def _skill_pairs(
     return pairs
 
 
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)])[.;:]\s")
+DESCRIPTION_CHARS = 200
+
+
+def description_head(text: str) -> str:
+    """A description's first sentence, at most ``DESCRIPTION_CHARS`` long: what a
+    person's own sentence about the skill looks like ("Repair and replace pipes …"),
+    short enough for the training sequence length."""
+    text = " ".join(text.split())
+    head = _SENTENCE_END.split(text, maxsplit=1)[0].rstrip(".")
+    return head[:DESCRIPTION_CHARS].rsplit(" ", 1)[0] if len(head) > DESCRIPTION_CHARS else head
+
+
+def _description_pairs(
+    skills: dict[str, _Concept], store: Store, recipe: PairRecipe, rng: random.Random
+) -> list[TrainingPair]:
+    """Description → label of the same language (a Dutch description to the Dutch label
+    when the skill has one, else to the English): a clause in a story reads like a
+    description, not like a label, so the model learns to map the one to the other."""
+    if recipe.max_description_pairs <= 0:
+        return []
+    uris = sorted(skills)
+    texts = queries.descriptions(store, uris)
+    pairs: list[TrainingPair] = []
+    for uri in uris:
+        concept = skills[uri]
+        for language, text in sorted(texts.get(uri, {}).items()):
+            label = _first(concept.labels[(language, PREFERRED)]) or _first(
+                concept.labels[("en", PREFERRED)]
+            )
+            head = description_head(text)
+            if label and len(head) > len(label) + 10:
+                pairs.append(
+                    TrainingPair(head, label, uri, concept.family, f"skill_description_{language}")
+                )
+    if len(pairs) > recipe.max_description_pairs:
+        pairs = rng.sample(pairs, recipe.max_description_pairs)
+    return pairs
+
+
 def build_pairs(store: Store, recipe: PairRecipe, seed: int) -> list[TrainingPair]:
     """Pairs from every released occupation and skill; skills' pairs are sampled down
     to ``max_skill_pairs`` (occupations are what titles are linked to; skill pairs keep
@@ -146,6 +189,7 @@ def build_pairs(store: Store, recipe: PairRecipe, seed: int) -> list[TrainingPai
     if len(skill_pairs) > recipe.max_skill_pairs:
         skill_pairs = rng.sample(skill_pairs, recipe.max_skill_pairs)
     pairs += skill_pairs
+    pairs += _description_pairs(skills, store, recipe, rng)
     if len(pairs) > recipe.max_pairs:
         pairs = rng.sample(pairs, recipe.max_pairs)
     return pairs

@@ -315,6 +315,18 @@ def train(
             "only the preferred one."
         ),
     ] = PairRecipe.nl_en_any_english,
+    skill_pairs: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Skill label pairs (alternative → preferred, Dutch → English), at most."
+        ),
+    ] = PairRecipe.max_skill_pairs,
+    description_pairs: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Skill description → label pairs (first sentence), at most; 0: none."
+        ),
+    ] = PairRecipe.max_description_pairs,
     max_steps: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many batches (smoke runs).")
     ] = None,
@@ -334,7 +346,12 @@ def train(
     from indexes.training.train import train_model
 
     settings = get_settings()
-    recipe = PairRecipe(max_pairs=max_pairs, nl_en_any_english=nl_en_any_english)
+    recipe = PairRecipe(
+        max_pairs=max_pairs,
+        nl_en_any_english=nl_en_any_english,
+        max_skill_pairs=skill_pairs,
+        max_description_pairs=description_pairs,
+    )
     config = TrainConfig(
         seed=seed,
         epochs=epochs,
@@ -481,11 +498,13 @@ def evaluate_match(
     from service.evaluation.match import CaseError, evaluate_splits, load_cases
     from service.extraction.extractor import SkillExtractor
     from service.match.matcher import Matcher
+    from service.runtime.services import match_settings
 
     with _failing_cleanly(CaseError):
         loaded = load_cases(cases)
     with _evaluated_catalog() as catalog:
-        result = evaluate_splits(Matcher(catalog, SkillExtractor(catalog)), loaded)
+        matcher = Matcher(catalog, SkillExtractor(catalog), match_settings(get_settings()))
+        result = evaluate_splits(matcher, loaded)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
@@ -508,11 +527,12 @@ def evaluate_routes_cmd(
     from service.evaluation.routes import evaluate_routes
     from service.extraction.extractor import SkillExtractor
     from service.match.matcher import Matcher
+    from service.runtime.services import match_settings
 
     with _failing_cleanly(CaseError):
         loaded = load_cases(cases)
     with _evaluated_catalog() as catalog:
-        matcher = Matcher(catalog, SkillExtractor(catalog))
+        matcher = Matcher(catalog, SkillExtractor(catalog), match_settings(get_settings()))
         with RichProgress(err) as progress:
             sources = len(matcher.technical)
             if occupations is not None:

@@ -153,6 +153,7 @@ def to_matches(matcher: Matcher, results: list[MatchResult], lang: str) -> list[
                     optional_coverage=round(a.optional_coverage, 4),
                     essential_share=matcher.model.settings.essential_share,
                     wish=round(a.wish, 4),
+                    story_fit=round(a.story_fit, 4),
                 ),
                 matched_skills=matched,
                 missing_skills=MissingSkills(

@@ -77,6 +77,7 @@ class Matcher:
         self.vacancies = vacancies
         store = catalog.store
         self.requirements = queries.requirements(store)
+        settings = (settings or MatchSettings()).for_ontology(len(self.requirements))
         trainings = [
             *queries.trainings(store, ConceptKind.CERTIFICATE),
             *queries.trainings(store, ConceptKind.QUALIFICATION),
@@ -85,7 +86,7 @@ class Matcher:
             self.requirements,
             self._skill_vectors(),
             trainings,
-            settings or MatchSettings(),
+            settings,
             queries.skill_hierarchy(store),
         )
         self.technical = self._technical_occupations()
@@ -158,6 +159,28 @@ class Matcher:
                 strengths[occupation] = max(strengths.get(occupation, 0.0), best)
         return strengths
 
+    # -- occupation-level evidence ----------------------------------------------------
+
+    def story_fits(self, story: Story, targets: set[str]) -> dict[str, float]:
+        """The story-fit score part per target occupation: the person's own experience
+        and positive wishes (not someone else's job, not a negated wish) against each
+        occupation's name and description, as a z-score over every occupation in the
+        snapshot (``indexes.profiles``). Empty without a story or without profiles (a
+        snapshot built before issue 20)."""
+        profiles = self.catalog.snapshot.profiles
+        own = " ".join([story.experience, *(w.text for w in story.positive_wishes)])
+        text = " ".join(own.split())
+        if (
+            profiles is None
+            or not len(profiles)
+            or not text
+            or not self.model.settings.story_fit_weight
+        ):
+            return {}
+        query = self.catalog.embedder.encode([text], "query")[0]
+        scores = profiles.standardised(query)
+        return {o: part for o in targets if (part := self.model.story_fit(scores.get(o, 0.0))) > 0}
+
     # -- match ------------------------------------------------------------------------
 
     def match(self, request: MatchRequest) -> MatchOutcome:
@@ -187,6 +210,7 @@ class Matcher:
                         sorted(targets - set(profile.past)),
                         strengths,
                         self.wishes(profile.story, targets, request.lang),
+                        self.story_fits(profile.story, targets),
                     )
                     if a.essential_coverage + a.optional_coverage > 0
                 ),

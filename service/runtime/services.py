@@ -20,6 +20,7 @@ from ontology.store import Store
 from service.catalog import SUGGEST_LEXICAL_WEIGHT, Catalog
 from service.extraction.extractor import SkillExtractor
 from service.match.matcher import Matcher
+from service.match.scoring import MatchSettings
 from service.settings import Settings
 from service.vacancies.service import VacancyService, derivation_key
 
@@ -116,7 +117,7 @@ def open_services(
     catalog = open_catalog(settings, store, embedder, serving)
     key = derivation_key(catalog.embedder.name)
     index = VacancyIndex.load(store, key, catalog.embedder.dimension)
-    services = _assemble(catalog, index)
+    services = _assemble(catalog, index, settings)
     services.vacancies.catch_up(on_vacancies)
     return services
 
@@ -128,16 +129,21 @@ def reopen_services(settings: Settings, current: Services) -> Services:
     snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
     fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
     try:
-        return _assemble(fresh, current.vacancies.index)
+        return _assemble(fresh, current.vacancies.index, settings)
     except BaseException:
         if snapshot.lease is not None:  # not switched to: do not keep it alive
             snapshot.lease.unlink(missing_ok=True)
         raise
 
 
-def _assemble(catalog: Catalog, index: VacancyIndex) -> Services:
+def match_settings(settings: Settings) -> MatchSettings:
+    """The match's settings that the service's configuration sets."""
+    return MatchSettings(story_fit_weight=settings.story_fit_weight)
+
+
+def _assemble(catalog: Catalog, index: VacancyIndex, settings: Settings) -> Services:
     extractor = SkillExtractor(catalog)
     extractor.default_threshold()  # calibrate before the first request
     catalog.warm()
-    matcher = Matcher(catalog, extractor, vacancies=index)
+    matcher = Matcher(catalog, extractor, match_settings(settings), vacancies=index)
     return Services(catalog, extractor, matcher, VacancyService(matcher, index))

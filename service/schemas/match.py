@@ -225,6 +225,14 @@ class ScoreParts(BaseModel):
         '("ik wil monteur worden"); 0 otherwise.',
         examples=[0.1],
     )
+    story_fit: float = Field(
+        default=0.0,
+        description="Part of `score` from how much the story as a whole resembles the "
+        "occupation's name and description (occupation-level evidence, not a skill): at "
+        "most `MatchSettings.story_fit_weight`; 0 when the story is no closer to it than "
+        "to the average occupation, or without a story.",
+        examples=[0.12],
+    )
 
 
 class Match(BaseModel):

@@ -43,7 +43,8 @@ function scoreView(score) {
   const bar = h("span", { class: "bar", "aria-hidden": "true" }, fill);
   const title =
     "Gewogen dekking van de vaardigheden van het beroep (essentiële tellen zwaarder), " +
-    "plus een kleine bonus als de cliënt dit beroep wenst";
+    "plus een kleine bonus als de cliënt dit beroep wenst en, op een grote ontologie, " +
+    "hoeveel het verhaal als geheel op de beschrijving van het beroep lijkt";
   return h("p", { class: "score", title }, bar, `Overeenkomst ${percent(score)}`);
 }
 

@@ -198,7 +198,11 @@ def test_snapshot_build_activate_load(default_store: Store, tmp_path: Path) -> N
         "certificates",
     }
     snapshot = directory.load(embedder, verify=True)
+    # One profile (name + description) per occupation, embedded as a passage.
+    assert manifest["profiles"] == {"occupations": 60}
+    assert snapshot.profiles is not None and len(snapshot.profiles) == 60
     occupations = snapshot.collections["occupations"]
+    assert set(snapshot.profiles.uris) == {r.concept for r in occupations.records}
     vector = embedder.encode(["lasser"], "query")[0]
     hit = occupations.search_concepts(vector, "lasser", 1, 0.3)[0]
     assert "lasser" in hit.label.text.lower()

@@ -14,7 +14,13 @@ from indexes.embedding.base import EmbedderError
 from indexes.embedding.load import load_embedder
 from indexes.embedding.tuned import MANIFEST_NAME
 from indexes.training.fine_tune import TrainConfig, cpu_has_bf16, plan_batches
-from indexes.training.pairs import PairRecipe, batches, build_pairs
+from indexes.training.pairs import (
+    DESCRIPTION_CHARS,
+    PairRecipe,
+    batches,
+    build_pairs,
+    description_head,
+)
 from models.vocabulary import ConceptKind
 from ontology.importers.esco import EscoImporter
 from ontology.store import Store
@@ -56,6 +62,30 @@ def test_pairs_are_surface_forms_of_one_concept(store: Store) -> None:
         p.positive not in preferred_en for p in wider if p.source == "occupation_nl_en"
     )  # Dutch labels also meet the English alternatives
     assert len(build_pairs(store, PairRecipe(max_pairs=5), seed=1)) == 5
+
+
+def test_description_pairs_map_a_skills_first_sentence_to_its_label(store: Store) -> None:
+    _mini_store(store)
+    assert not any(
+        p.source.startswith("skill_description") for p in build_pairs(store, PairRecipe(), 1)
+    )  # off by default: the default recipe (and its model folder) is unchanged
+    pairs = build_pairs(store, PairRecipe(max_description_pairs=1_000), seed=1)
+    described = [p for p in pairs if p.source.startswith("skill_description")]
+    assert described
+    labels = {(uri, text) for uri, _l, _k, text in store.labels_of(ConceptKind.SKILL)}
+    for pair in described:
+        assert (pair.concept, pair.positive) in labels
+        assert len(pair.anchor) <= DESCRIPTION_CHARS and len(pair.anchor) > len(pair.positive)
+    capped = build_pairs(store, PairRecipe(max_description_pairs=2), seed=1)
+    assert sum(p.source.startswith("skill_description") for p in capped) == 2
+
+
+def test_description_head_is_the_first_sentence() -> None:
+    text = "Repair and replace pipes in buildings. It includes soldering.\n  "
+    assert description_head(text) == "Repair and replace pipes in buildings"
+    long = "word " * 100
+    head = description_head(long)
+    assert len(head) <= DESCRIPTION_CHARS and not head.endswith(" ")
 
 
 def test_batches_never_hold_a_concept_twice(store: Store) -> None:

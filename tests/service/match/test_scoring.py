@@ -7,7 +7,7 @@ import pytest
 
 from models.vocabulary import ConceptKind
 from ontology.queries import Requirement, TrainingView
-from service.match.scoring import MatchModel, MatchSettings
+from service.match.scoring import STORY_FIT_LARGE, MatchModel, MatchSettings
 
 
 def unit(angle_degrees: float) -> np.ndarray:
@@ -197,3 +197,25 @@ def test_evaluate_splits_keeps_the_all_report() -> None:
     report = evaluate_splits(NoMatches(), cases)  # type: ignore[arg-type]
     assert report["all"]["cases"] == 2 and report["dev"]["cases"] == 1
     assert set(report) == {"all", "dev"}
+
+
+def test_story_fit_is_a_bounded_score_part() -> None:
+    model = MatchModel(REQUIREMENTS, VECTORS, TRAININGS, MatchSettings(story_fit_weight=0.5))
+    assert model.story_fit(-1.0) == 0.0  # no closer than the average occupation
+    assert model.story_fit(1.5) == pytest.approx(0.25)  # halfway to full at z = 3
+    assert model.story_fit(9.0) == pytest.approx(0.5)  # capped at the weight
+    plain = model.assess("installer", {"pipes-gas-water": 1.0})
+    fitted = model.assess("installer", {"pipes-gas-water": 1.0}, fit=0.25)
+    assert fitted.story_fit == 0.25
+    assert fitted.score == pytest.approx(plain.score + 0.25)
+    assert fitted.essential_coverage == plain.essential_coverage  # coverage unchanged
+    many = model.assess_many(["installer", "welder"], {"pipes-gas-water": 1.0}, {}, {"welder": 0.1})
+    assert [a.story_fit for a in many] == [0.0, 0.1]
+
+
+def test_story_fit_weight_follows_the_ontology_unless_set() -> None:
+    assert MatchSettings().for_ontology(60).story_fit_weight == 0.0  # the embedded default
+    assert MatchSettings().for_ontology(3_007).story_fit_weight == STORY_FIT_LARGE  # ESCO
+    assert MatchSettings(story_fit_weight=0.2).for_ontology(60).story_fit_weight == 0.2
+    off = MatchModel(REQUIREMENTS, VECTORS, TRAININGS, MatchSettings(story_fit_weight=0.0))
+    assert off.story_fit(5.0) == 0.0

@@ -1,0 +1,77 @@
+"""Issue 20, occupation-level evidence: the story as a whole against each occupation's
+name and description is a documented part of the score, never a way around
+abstention, and each answer says what it added. Through HTTP on the embedded default
+with the bundled model, the weight set as a deployment would (on the default it is
+off unless set; on a large ontology such as ESCO it is on by default)."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.settings import Settings
+
+WEIGHT = 0.5
+STORY = (
+    "Ik heb twaalf jaar als vrachtwagenchauffeur gewerkt, deed zelf kleine reparaties aan "
+    "de truck en wil monteur worden"
+)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    folder = tmp_path_factory.mktemp("story-fit")
+    settings = Settings(
+        data_dir=folder / "var",
+        database_url=f"sqlite:///{folder / 'store.db'}",
+        threads=None,
+        story_fit_weight=WEIGHT,
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def match(client: TestClient, **body: Any) -> Any:
+    response = client.post("/v1/match", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_story_fit_is_a_stated_part_of_the_score(client: TestClient) -> None:
+    matches = match(client, text=STORY, limit=10)["matches"]
+    assert matches
+    fitted = [m for m in matches if m["score_parts"]["story_fit"] > 0]
+    assert fitted, "a story about truck repairs resembles some technical occupation"
+    for found in matches:
+        parts = found["score_parts"]
+        assert 0 <= parts["story_fit"] <= WEIGHT
+        share = parts["essential_share"]
+        expected = (
+            share * parts["essential_coverage"]
+            + (1 - share) * parts["optional_coverage"]
+            + parts["wish"]
+            + parts["story_fit"]
+        )
+        assert found["score"] == pytest.approx(expected, abs=0.002)
+        # The advisor's sentence says so exactly when it counted.
+        said = "beschrijving van dit beroep" in found["why"]
+        assert said == (parts["story_fit"] > 0), found["why"]
+        # It ranks: it never lists an occupation the person covers nothing of.
+        assert parts["essential_coverage"] + parts["optional_coverage"] > 0
+
+
+def test_without_a_story_there_is_no_story_fit(client: TestClient) -> None:
+    matches = match(client, occupations=["vrachtwagenchauffeur"], limit=5)["matches"]
+    assert matches and all(m["score_parts"]["story_fit"] == 0 for m in matches)
+
+
+@pytest.mark.parametrize(
+    "text", ["Ik hou van mooie dingen.", "Lorem ipsum dolor sit amet, consectetur adipiscing elit."]
+)
+def test_the_story_fit_does_not_answer_a_story_with_nothing_in_it(
+    client: TestClient, text: str
+) -> None:
+    answer = match(client, text=text)
+    assert answer["matches"] == [] and answer["message"]
