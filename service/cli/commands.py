@@ -493,6 +493,15 @@ def evaluate_match(
         Path,
         typer.Option(help="YAML file of side-entrant cases (default: the embedded default's)."),
     ] = DEFAULT_CASES,
+    families: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=4,
+            help="Rank families instead: keep the best occupation of each ISCO group of "
+            "this many digits (4: unit group).",
+        ),
+    ] = None,
 ) -> None:
     """Top-1/top-5 hit rates of the side-entrant match on hand-written cases."""
     from service.evaluation.match import CaseError, evaluate_splits, load_cases
@@ -504,7 +513,7 @@ def evaluate_match(
         loaded = load_cases(cases)
     with _evaluated_catalog() as catalog:
         matcher = Matcher(catalog, SkillExtractor(catalog), match_settings(get_settings()))
-        result = evaluate_splits(matcher, loaded)
+        result = evaluate_splits(matcher, loaded, families)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
@@ -562,6 +571,35 @@ def evaluate_abstention_cmd(
         progress.stage("held-out labels asked", 2 * labels)
         result = evaluate_abstention(catalog, loaded, labels, progress.advance)
     print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+@evaluate_app.command("titles")
+def evaluate_titles_cmd(
+    data: Annotated[
+        Path, typer.Option(help="The JobBERT evaluation dataset folder (titles.csv[.gz]).")
+    ],
+    split: Annotated[
+        str, typer.Option(help="dev (titles.csv: choose on it) or test (titles.test.csv).")
+    ] = "dev",
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N titles (quick runs).")
+    ] = None,
+    all_languages: Annotated[
+        bool,
+        typer.Option(help="Search labels in every language (default: English labels only)."),
+    ] = False,
+) -> None:
+    """Vacancy-title normalisation (JobBERT set): the service's MRR next to character
+    TF-IDF over the same occupation labels, in one run."""
+    from service.evaluation.titles import TitlesError, evaluate_titles, load_titles
+
+    with _failing_cleanly(TitlesError):
+        titles = load_titles(data, split)[:limit]
+    languages = None if all_languages else ("en",)
+    with _evaluated_catalog() as catalog, RichProgress(err) as progress:
+        progress.stage("titles normalised", len(titles))
+        result = evaluate_titles(catalog, titles, languages, progress.advance)
+    print(json.dumps({"split": split, **result}, indent=2, ensure_ascii=False))
 
 
 @app.command()
