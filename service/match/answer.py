@@ -18,6 +18,7 @@ from service.schemas.match import (
     MissingSkill,
     MissingSkills,
     ProfileOut,
+    RelatedOccupation,
     ResolvedInput,
     RouteStepOut,
     ScoreParts,
@@ -92,6 +93,7 @@ def to_matches(matcher: Matcher, results: list[MatchResult], lang: str) -> list[
             uris.update(c.taught for c in step.closes)
         uris.update(result.route.uncovered)
         uris.update(q.qualification for q in result.long_route.qualifications)
+        uris.update(r.occupation for r in result.related)
     labels = queries.preferred_labels(matcher.catalog.store, sorted(uris))
 
     def ref(uri: str, kind: str) -> ConceptRef:
@@ -191,6 +193,13 @@ def to_matches(matcher: Matcher, results: list[MatchResult], lang: str) -> list[
                 ),
                 vacancies=result.vacancies,
                 why=result.why,
+                related_occupations=[
+                    RelatedOccupation(
+                        **ref(r.occupation, "occupation").model_dump(),
+                        score=round(r.score, 4),
+                    )
+                    for r in result.related
+                ],
             )
         )
     return matches

@@ -37,6 +37,8 @@ from service.schemas.match import MatchRequest
 TECHNICAL_ISCO_PREFIXES = ("311", "312", "313", "315", "71", "72", "74", "81", "82")
 
 
+RELATED = 3  # related occupations listed under a result
+
 log = logging.getLogger("overstap.match")
 
 
@@ -50,6 +52,9 @@ class MatchResult:
     vacancies: list[str]
     why: str
     long_route: LongRoute = NO_ROUTE
+    # Other occupations of its ISCO unit group that also scored, best first, not shown
+    # as results of their own: ESCO's near-duplicates, folded under the best of them.
+    related: list[Assessment] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +95,7 @@ class Matcher:
             queries.skill_hierarchy(store),
         )
         self.technical = self._technical_occupations()
+        self.families = {uri: isco[:4] for uri, isco in store.isco_groups_of_occupations() if isco}
         self.trainings = {t.uri: t for t in trainings}
         self.reader = ProfileReader(
             catalog, extractor, self.requirements, self.trainings, self.model.settings
@@ -203,7 +209,7 @@ class Matcher:
         outcome = MatchOutcome(profile)
         too_thin = profile.story_only and len(strengths) < self.model.settings.min_story_skills
         if strengths and not too_thin:
-            assessments = sorted(
+            ranked = sorted(
                 (
                     a
                     for a in self.model.assess_many(
@@ -215,8 +221,10 @@ class Matcher:
                     if a.essential_coverage + a.optional_coverage > 0
                 ),
                 key=lambda a: (-a.score, a.occupation),
-            )[: request.limit]
+            )
+            assessments = ranked[: request.limit]
             outcome.results = self._results(assessments, request, profile, strengths)
+            self._fold_related(outcome.results, ranked)
         if not outcome.results:
             names = queries.preferred_labels(self.catalog.store, sorted(profile.evidence))
             outcome.message = wording.abstention(
@@ -262,6 +270,25 @@ class Matcher:
                 )
             )
         return results
+
+    def _fold_related(self, results: list[MatchResult], ranked: list[Assessment]) -> None:
+        """Give the best result of each ISCO unit group up to ``RELATED`` occupations of
+        that group from the rest of the ranking (not results themselves), so the advisor
+        sees the near-duplicates ESCO lists (wegenwacht, remmenmonteur …) under one card
+        instead of more cards. Ranking by family was measured and cost a dev case
+        (README, "Match quality"), so this only adds; it never reorders."""
+        shown = {r.assessment.occupation for r in results}
+        folded: set[str] = set()
+        for result in results:
+            family = self.families.get(result.assessment.occupation)
+            if family is None or family in folded:
+                continue  # listed once, under the best result of its family
+            folded.add(family)
+            result.related = [
+                a
+                for a in ranked
+                if a.occupation not in shown and self.families.get(a.occupation) == family
+            ][:RELATED]
 
     def transitions(
         self, key: str, target: Literal["techniek", "all"], limit: int, max_hours: int | None

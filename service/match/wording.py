@@ -63,7 +63,8 @@ def why(
         points = max(round(100 * assessment.story_fit), 1)
         sentence += (
             " Het verhaal van de cliënt lijkt als geheel ook op de beschrijving van dit "
-            f"beroep; dat telt voor {points} procentpunt mee in de overeenkomst."
+            f"beroep; dat telt voor {points} procentpunt mee in de overeenkomst (een grove "
+            "aanwijzing uit tekstgelijkenis, geen vaardigheid)."
         )
     return sentence
 

@@ -235,6 +235,12 @@ class ScoreParts(BaseModel):
     )
 
 
+class RelatedOccupation(ConceptRef):
+    """An occupation of the same ISCO unit group as a match, folded under it."""
+
+    score: float = Field(description="Its own match score, as `Match.score`.", examples=[0.41])
+
+
 class Match(BaseModel):
     """One suggested occupation."""
 
@@ -258,6 +264,14 @@ class Match(BaseModel):
             "bedrijfswagenmonteur; gewogen naar hoe vakspecifiek ze zijn is dat 31% van de "
             "kern van het beroep. …"
         ],
+    )
+    related_occupations: list[RelatedOccupation] = Field(
+        default_factory=list,
+        description="Up to 3 other occupations of the same ISCO unit group that also "
+        "scored, best first, that are not matches of their own in this answer (ESCO's "
+        "near-duplicates: wegenwacht and remmenmonteur under automonteur). Listed under "
+        "the best match of each group only; empty for the others and for occupations "
+        "without an ISCO group.",
     )
 
 

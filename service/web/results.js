@@ -20,6 +20,7 @@ function renderMatch(match, index, ctx) {
   const title = h("h3", { id: titleId }, h("a", { href: `#beroep/${occupation.id}` }, occupation.label));
   const body = [
     h("p", { class: "why" }, match.why),
+    relatedView(match.related_occupations || []),
     haveView(match, evidence, ctx),
     evidence,
     missingView(match.missing_skills.essential),
@@ -34,6 +35,18 @@ function renderMatch(match, index, ctx) {
     folded ? h("details", { class: "card-body" }, h("summary", {}, "Toon uitleg, gat en route"), ...body) : body,
   );
   return h("li", { class: "match", "data-occupation": occupation.id }, article);
+}
+
+// ESCO's near-duplicates of this occupation (same ISCO unit group) that are not cards
+// of their own: named under it, each a link to its detail view.
+function relatedView(related) {
+  if (!related.length) return null;
+  const links = related.flatMap((r, i) => [
+    i ? ", " : "",
+    h("a", { href: `#beroep/${r.id}` }, r.label),
+    ` (${percent(r.score)})`,
+  ]);
+  return h("p", { class: "related" }, "Verwante beroepen in dezelfde beroepsgroep: ", ...links);
 }
 
 // The bar is decoration (aria-hidden); the percentage is the text that counts, and

@@ -1,8 +1,10 @@
-"""Issue 20, occupation-level evidence: the story as a whole against each occupation's
-name and description is a documented part of the score, never a way around
-abstention, and each answer says what it added. Through HTTP on the embedded default
-with the bundled model, the weight set as a deployment would (on the default it is
-off unless set; on a large ontology such as ESCO it is on by default)."""
+"""Issue 20's additions to the match answer. Occupation-level evidence: the story as a
+whole against each occupation's name and description is a documented part of the
+score, never a way around abstention, and each answer says what it added. Related
+occupations: near-duplicates of a match (same ISCO unit group) folded under it.
+Through HTTP on the embedded default with the bundled model, the weight set as a
+deployment would (on the default it is off unless set; on a large ontology such as
+ESCO it is on by default)."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -75,3 +77,31 @@ def test_the_story_fit_does_not_answer_a_story_with_nothing_in_it(
 ) -> None:
     answer = match(client, text=text)
     assert answer["matches"] == [] and answer["message"]
+
+
+def isco_of(client: TestClient, occupation_id: str) -> str | None:
+    response = client.get(f"/v1/occupations/{occupation_id}")
+    assert response.status_code == 200, response.text
+    group: str | None = response.json()["isco_group"]
+    return group
+
+
+@pytest.mark.parametrize("limit", [2, 10])
+def test_near_duplicates_are_folded_under_the_best_of_their_group(
+    client: TestClient, limit: int
+) -> None:
+    matches = match(client, text=STORY, limit=limit)["matches"]
+    shown = {m["occupation"]["id"] for m in matches}
+    if limit == 2:
+        assert any(m["related_occupations"] for m in matches), "siblings beyond the top 2"
+    families = [(isco_of(client, m["occupation"]["id"]) or "")[:4] for m in matches]
+    for i, found in enumerate(matches):
+        related = found["related_occupations"]
+        if families[i] in families[:i]:  # listed once, under the best of the family
+            assert related == []
+        assert len(related) <= 3
+        assert [r["score"] for r in related] == sorted((r["score"] for r in related), reverse=True)
+        for other in related:
+            assert other["id"] not in shown  # a card of its own is not repeated
+            assert other["score"] <= found["score"]
+            assert families[i] and (isco_of(client, other["id"]) or "")[:4] == families[i]
