@@ -40,12 +40,18 @@ def profile_text(labels: dict[str, str], descriptions: dict[str, str]) -> str | 
     return text[:MAX_CHARS] or None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OccupationProfiles:
     """Occupation URIs and their profile vectors (unit length), row for row."""
 
     uris: list[str]
     vectors: NDArray[np.float32]
+
+    def __post_init__(self) -> None:
+        if self.vectors.ndim != 2 or self.vectors.shape[0] != len(self.uris):
+            raise ValueError(
+                f"{len(self.uris)} occupation URIs but vectors of shape {self.vectors.shape}"
+            )
 
     def __len__(self) -> int:
         return len(self.uris)

@@ -202,9 +202,10 @@ class SnapshotDirectory:
             stats.embedded += embedded
             stats.counts[name] = len(records)
             crash_point("snapshot-collection-written")
-        profiles = self._profiles(store, embedder, cache, on_stage, on_progress)
+        profiles, embedded = self._profiles(store, embedder, cache, on_stage, on_progress)
         files += profiles.save(work / PROFILES)
         stats.texts += len(profiles)
+        stats.embedded += embedded
         store_stats = store.stats()
         manifest: dict[str, Any] = {
             "format": FORMAT,
@@ -243,8 +244,9 @@ class SnapshotDirectory:
         cache: EmbeddingCache | None,
         on_stage: Callable[[str, int], None] | None,
         on_progress: Callable[[int], None] | None,
-    ) -> OccupationProfiles:
-        """Every released occupation's name and description, embedded as a passage."""
+    ) -> tuple[OccupationProfiles, int]:
+        """Every released occupation's name and description, embedded as a passage;
+        and how many of them had to be embedded (not in the cache)."""
         uris = sorted({uri for uri, *_ in store.labels_of(ConceptKind.OCCUPATION)})
         labels = queries.preferred_labels(store, uris)
         descriptions = queries.descriptions(store, uris)
@@ -255,8 +257,10 @@ class SnapshotDirectory:
         ]
         if on_stage:
             on_stage("occupation profiles: embedding descriptions", len(texts))
-        vectors, _ = encode_cached(embedder, [t for _, t in texts], "passage", cache, on_progress)
-        return OccupationProfiles.build(texts, vectors)
+        vectors, embedded = encode_cached(
+            embedder, [t for _, t in texts], "passage", cache, on_progress
+        )
+        return OccupationProfiles.build(texts, vectors), embedded
 
     def load(
         self, embedder: Embedder, snapshot_id: str | None = None, verify: bool = False
@@ -286,7 +290,12 @@ class SnapshotDirectory:
                     raise SnapshotError(f"snapshot {snapshot_id}: {relative} is damaged")
         collections = {name: LabelIndex.load(folder / name) for name in manifest["collections"]}
         # Snapshots built before issue 20 have none: the match then scores without them.
-        profiles = OccupationProfiles.load(folder / PROFILES) if "profiles" in manifest else None
+        try:
+            profiles = (
+                OccupationProfiles.load(folder / PROFILES) if "profiles" in manifest else None
+            )
+        except (OSError, ValueError) as exc:
+            raise SnapshotError(f"snapshot {snapshot_id}: unreadable profiles: {exc}") from exc
         return Snapshot(snapshot_id, folder, manifest, collections, profiles)
 
 

@@ -43,8 +43,8 @@ class Settings(BaseSettings):
         le=1.0,
         description="Weight in the match score of how much the story as a whole resembles "
         "an occupation's name and description (occupation-level evidence). Unset: 0.5 "
-        "on an ontology of 1,000 occupations or more (ESCO), 0 on a small one (the "
-        "embedded default); both chosen on the dev cases, see README.",
+        "on an ontology with 1,000 or more occupations that list skills (ESCO), 0 on a "
+        "small one (the embedded default); both chosen on the dev cases, see README.",
     )
     runtime: Literal["onnx", "onnx-int8", "torch"] = Field(
         default="onnx",

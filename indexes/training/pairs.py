@@ -51,8 +51,13 @@ class PairRecipe:
     max_pairs: int = 40_000
 
     def describe(self) -> dict[str, int]:
-        """For the model manifest."""
-        return asdict(self)
+        """For the model manifest (and the folder name's hash). Options added after a
+        recipe was first used are left out while off, so the same recipe keeps naming
+        the same folder and a trained model is reused."""
+        described = asdict(self)
+        if not self.max_description_pairs:
+            del described["max_description_pairs"]
+        return described
 
 
 @dataclass
@@ -147,9 +152,10 @@ def description_head(text: str) -> str:
 def _description_pairs(
     skills: dict[str, _Concept], store: Store, recipe: PairRecipe, rng: random.Random
 ) -> list[TrainingPair]:
-    """Description → label of the same language (a Dutch description to the Dutch label
-    when the skill has one, else to the English): a clause in a story reads like a
-    description, not like a label, so the model learns to map the one to the other."""
+    """Description → label (a Dutch description to the Dutch label when the skill has
+    one, else to the English; an English one to the English): a clause in a story
+    reads like a description, not like a label, so the model learns to map the one to
+    the other."""
     if recipe.max_description_pairs <= 0:
         return []
     uris = sorted(skills)

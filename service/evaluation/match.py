@@ -61,12 +61,11 @@ FAMILY_POOL = 60  # how deep the ranking is read to fill five families
 
 def by_family(matcher: Matcher, outcome: MatchOutcome, digits: int) -> MatchOutcome:
     """The outcome with only the best-ranked occupation of each ISCO group kept."""
-    groups = dict(matcher.catalog.store.isco_groups_of_occupations())
     seen: set[str] = set()
     kept = []
     for result in outcome.results:
         uri = result.assessment.occupation
-        family = (groups.get(uri) or "")[:digits] or uri
+        family = matcher.families.get(uri, "")[:digits] or uri
         if family not in seen:
             seen.add(family)
             kept.append(result)
@@ -126,7 +125,12 @@ def evaluate(
         seconds += time.perf_counter() - started
         results = outcome.results
         ranked = [r.assessment.occupation for r in results]
-        all_zero += bool(results) and all(round(100 * r.assessment.score) == 0 for r in results)
+        # On coverage, not the score: the wish and the story fit are no skill the person
+        # has, so a list held up by them alone is still a list at 0 %.
+        all_zero += bool(results) and all(
+            round(100 * (r.assessment.essential_coverage + r.assessment.optional_coverage)) == 0
+            for r in results
+        )
         if case.get("past_jobs"):
             named += 1
             recognised += all_recognised(case["past_jobs"], set(outcome.profile.past))

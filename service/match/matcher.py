@@ -96,6 +96,12 @@ class Matcher:
         )
         self.technical = self._technical_occupations()
         self.families = {uri: isco[:4] for uri, isco in store.isco_groups_of_occupations() if isco}
+        if self.model.settings.story_fit_weight and catalog.snapshot.profiles is None:
+            log.warning(
+                "snapshot %s has no occupation profiles (built before issue 20): the match "
+                "scores without the story fit until `overstap reindex`",
+                catalog.snapshot.id,
+            )
         self.trainings = {t.uri: t for t in trainings}
         self.reader = ProfileReader(
             catalog, extractor, self.requirements, self.trainings, self.model.settings
@@ -278,17 +284,18 @@ class Matcher:
         instead of more cards. Ranking by family was measured and cost a dev case
         (README, "Match quality"), so this only adds; it never reorders."""
         shown = {r.assessment.occupation for r in results}
-        folded: set[str] = set()
+        wanted = {f for r in results if (f := self.families.get(r.assessment.occupation))}
+        members: dict[str, list[Assessment]] = {}
+        for a in ranked:  # one pass, best first
+            family = self.families.get(a.occupation)
+            if family in wanted and a.occupation not in shown:
+                siblings = members.setdefault(family, [])
+                if len(siblings) < RELATED:
+                    siblings.append(a)
         for result in results:
             family = self.families.get(result.assessment.occupation)
-            if family is None or family in folded:
-                continue  # listed once, under the best result of its family
-            folded.add(family)
-            result.related = [
-                a
-                for a in ranked
-                if a.occupation not in shown and self.families.get(a.occupation) == family
-            ][:RELATED]
+            if family is not None:  # listed once, under the best result of its family
+                result.related = members.pop(family, [])
 
     def transitions(
         self, key: str, target: Literal["techniek", "all"], limit: int, max_hours: int | None

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from ontology.queries import Requirement, TrainingView
 
-# An ontology with at least this many occupations is "large" (ESCO, CompetentNL), where
+# An ontology with at least this many occupations that list skills is "large" (ESCO), where
 # the story fit counts with ``STORY_FIT_LARGE`` unless configured (``MatchSettings``).
 LARGE_ONTOLOGY = 1_000
 STORY_FIT_LARGE = 0.5
@@ -68,13 +68,14 @@ class MatchSettings:
     story_fit_full_z: float = 3.0
 
     def for_ontology(self, occupations: int) -> "MatchSettings":
-        """These settings with the story-fit weight resolved for an ontology of
-        ``occupations`` occupations, unless it was set. Chosen on the dev cases: on a
-        large ontology (the full ESCO: 3,007 occupations, mostly English skill labels,
-        few skills found in a Dutch story) the story fit lifts dev top-5 from 0.43 to
-        0.69; on the small embedded default, written together with its skills, skill
-        coverage already separates occupations and any weight costs dev top-5 (0.91 →
-        0.82 at 0.1), so there it is off (README, "Match quality")."""
+        """These settings with the story-fit weight resolved for an ontology with
+        ``occupations`` occupations that list skills, unless it was set. Chosen on the
+        dev cases: on a large ontology (the full ESCO: 3,007 occupations, mostly
+        English skill labels, few skills found in a Dutch story) the story fit lifts
+        dev top-5 from 0.43 to 0.69; on the small embedded default, written together
+        with its skills, skill coverage already separates occupations and any weight
+        costs dev top-5 (0.91 → 0.82 at 0.1), so there it is off (README, "Match
+        quality")."""
         if self.story_fit_weight is not None:
             return self
         large = occupations >= LARGE_ONTOLOGY

@@ -59,12 +59,12 @@ def why(
             + ("leidt waarschijnlijk" if long_route.confidence == "middel" else "leidt")
             + " tot dit beroep."
         )
-    if assessment.story_fit > 0:
-        points = max(round(100 * assessment.story_fit), 1)
+    points = round(100 * assessment.story_fit)
+    if points >= 1:
         sentence += (
-            " Het verhaal van de cliënt lijkt als geheel ook op de beschrijving van dit "
-            f"beroep; dat telt voor {points} procentpunt mee in de overeenkomst (een grove "
-            "aanwijzing uit tekstgelijkenis, geen vaardigheid)."
+            " Het verhaal van de cliënt (ervaring en wensen) lijkt als geheel ook op de "
+            f"beschrijving van dit beroep; dat telt voor {points} procentpunt mee in de "
+            "overeenkomst (een grove aanwijzing uit tekstgelijkenis, geen vaardigheid)."
         )
     return sentence
 

@@ -227,10 +227,10 @@ class ScoreParts(BaseModel):
     )
     story_fit: float = Field(
         default=0.0,
-        description="Part of `score` from how much the story as a whole resembles the "
-        "occupation's name and description (occupation-level evidence, not a skill): at "
-        "most `MatchSettings.story_fit_weight`; 0 when the story is no closer to it than "
-        "to the average occupation, or without a story.",
+        description="Part of `score` from how much the story as a whole (experience and "
+        "wishes) resembles the occupation's name and description (occupation-level "
+        "evidence, not a skill): at most the configured story-fit weight; 0 when the story "
+        "is no closer to it than to the average occupation, or without a story.",
         examples=[0.12],
     )
 
@@ -246,7 +246,8 @@ class Match(BaseModel):
 
     occupation: ConceptRef = Field(description="The occupation.")
     score: float = Field(
-        description="share·essential + (1 − share)·optional coverage + wish bonus.",
+        description="share·essential + (1 − share)·optional coverage + wish bonus + "
+        "story fit (`score_parts`); a ranking score, above 1 in rare cases.",
         examples=[0.58],
     )
     score_parts: ScoreParts = Field(description="How the score was computed.")

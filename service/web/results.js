@@ -58,7 +58,7 @@ function scoreView(score) {
     "Gewogen dekking van de vaardigheden van het beroep (essentiële tellen zwaarder), " +
     "plus een kleine bonus als de cliënt dit beroep wenst en, op een grote ontologie, " +
     "hoeveel het verhaal als geheel op de beschrijving van het beroep lijkt";
-  return h("p", { class: "score", title }, bar, `Overeenkomst ${percent(score)}`);
+  return h("p", { class: "score", title }, bar, `Overeenkomst ${percent(Math.min(score, 1))}`);
 }
 
 // The skills the client already has: each a toggle button showing where that came

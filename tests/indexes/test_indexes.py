@@ -213,6 +213,20 @@ def test_snapshot_build_activate_load(default_store: Store, tmp_path: Path) -> N
     assert directory.active_id() == again.snapshot_id
 
 
+def test_a_snapshot_built_before_profiles_loads_without_them(
+    default_store: Store, tmp_path: Path
+) -> None:
+    embedder = HashingEmbedder()
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    stats = directory.build(default_store, embedder, EmbeddingCache(tmp_path / "c.sqlite"))
+    path = tmp_path / "snapshots" / stats.snapshot_id / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["profiles"]  # as written before issue 20
+    path.write_text(json.dumps(manifest))
+    snapshot = directory.load(embedder, verify=True)
+    assert snapshot.profiles is None and snapshot.collections["occupations"].records
+
+
 def test_manifest_mismatch_is_a_clear_error(default_store: Store, tmp_path: Path) -> None:
     directory = SnapshotDirectory(tmp_path / "snapshots")
     directory.build(default_store, HashingEmbedder(), None)

@@ -39,6 +39,17 @@ def test_standardised_is_a_z_score_over_all_occupations() -> None:
     )
 
 
+def test_vectors_and_uris_must_agree() -> None:
+    with pytest.raises(ValueError, match="2 occupation URIs"):
+        OccupationProfiles(["a", "b"], np.zeros((3, 2), dtype=np.float32))
+
+
+def test_an_empty_set_survives_save_and_load(tmp_path: Path) -> None:
+    OccupationProfiles([], np.zeros((0, 4), dtype=np.float32)).save(tmp_path / "empty")
+    loaded = OccupationProfiles.load(tmp_path / "empty")
+    assert len(loaded) == 0 and loaded.standardised(np.ones(4, dtype=np.float32)) == {}
+
+
 def test_profiles_survive_save_and_load(tmp_path: Path) -> None:
     profiles = _profiles()
     written = profiles.save(tmp_path / "profiles")

@@ -68,7 +68,9 @@ def test_description_pairs_map_a_skills_first_sentence_to_its_label(store: Store
     _mini_store(store)
     assert not any(
         p.source.startswith("skill_description") for p in build_pairs(store, PairRecipe(), 1)
-    )  # off by default: the default recipe (and its model folder) is unchanged
+    )  # off by default: the default recipe (and its model folder's name) is unchanged
+    assert "max_description_pairs" not in PairRecipe().describe()
+    assert PairRecipe(max_description_pairs=5).describe()["max_description_pairs"] == 5
     pairs = build_pairs(store, PairRecipe(max_description_pairs=1_000), seed=1)
     described = [p for p in pairs if p.source.startswith("skill_description")]
     assert described

@@ -13,9 +13,9 @@ def _result(uri: str) -> Any:
 
 
 def test_the_best_of_each_family_is_kept_in_rank_order() -> None:
-    groups = [("a1", "7231"), ("a2", "7231"), ("b1", "7233"), ("c1", None), ("d1", "7412")]
-    store = SimpleNamespace(isco_groups_of_occupations=lambda: groups)
-    matcher: Any = SimpleNamespace(catalog=SimpleNamespace(store=store))
+    # The matcher's ISCO unit group per occupation (c1 and x have none).
+    families = {"a1": "7231", "a2": "7231", "b1": "7233", "d1": "7412"}
+    matcher: Any = SimpleNamespace(families=families)
     ranked = ["a1", "a2", "b1", "c1", "x", "d1"]
     profile: Any = SimpleNamespace()
     outcome = MatchOutcome(profile, [_result(u) for u in ranked])

@@ -1,7 +1,9 @@
 """Vacancy-title normalisation on the JobBERT set: the reader, the metrics, and the
 CLI on the embedded default (service and character TF-IDF in one run)."""
 
+import csv
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -14,14 +16,17 @@ ESCO = "http://data.europa.eu/esco/occupation/"
 ROWS = [
     ("Lasser (m/v)", ESCO + "7aedaa07-3884-4c5b-88f9-80997b2aa54b"),  # lasser
     ("Automonteur fulltime", ESCO + "4ad4024e-d1d3-4dea-b6d1-2c7948111dce"),  # automonteur
-    ("Loodgieter", ESCO + "ed3cf43d-c2c1-4c46-82fc-1375e27e0290"),  # loodgieter
+    ('Loodgieter, "sanitair"', ESCO + "ed3cf43d-c2c1-4c46-82fc-1375e27e0290"),  # loodgieter
     ("Astronaut", ESCO + "00000000-0000-0000-0000-000000000000"),  # not in the ontology
 ]
 
 
 def _write(folder: Path, name: str, rows: list[tuple[str, str]]) -> None:
-    lines = [",vacancyTitle,conceptUri"] + [f"{i},{t},{u}" for i, (t, u) in enumerate(rows)]
-    (folder / name).write_bytes(gzip.compress("\n".join(lines).encode()))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["", "vacancyTitle", "conceptUri"])
+    writer.writerows([i, t, u] for i, (t, u) in enumerate(rows))  # quotes a title's comma
+    (folder / name).write_bytes(gzip.compress(buffer.getvalue().encode()))
 
 
 def test_reader_takes_plain_or_gzipped_files_and_says_what_is_wrong(tmp_path: Path) -> None:
