@@ -10,6 +10,8 @@ from typing import Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from indexes.embedding.calibration import Calibration
+
 TextKind = Literal["query", "passage"]
 
 
@@ -39,6 +41,11 @@ class Embedder(Protocol):
     @property
     def passage_prefix(self) -> str:
         """What the model expects before a document (e5: ``passage: ``)."""
+
+    @property
+    def calibration(self) -> Calibration:
+        """The model's cosine scale against the bundled model's (identity for it), which
+        maps every cosine threshold chosen with the bundled model onto this one."""
 
     def encode(self, texts: Sequence[str], kind: TextKind) -> NDArray[np.float32]:
         """``len(texts) × dimension`` unit vectors, in the order of ``texts``."""

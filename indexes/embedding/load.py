@@ -26,11 +26,12 @@ from typing import Literal
 from indexes.embedding.base import Embedder, EmbedderError
 from indexes.embedding.bundled.install import materialise_bundled
 from indexes.embedding.bundled.reader import BundledModelError
+from indexes.embedding.calibration import IDENTITY, Calibration
 from indexes.embedding.onnx.export import OnnxExportError, export_onnx, quantise_int8
 from indexes.embedding.onnx.files import onnx_folder_for, read_onnx_manifest
 from indexes.embedding.onnx.runtime import OnnxEmbedder
 from indexes.embedding.torch_runtime import SentenceTransformerEmbedder, configure_threads
-from indexes.embedding.tuned import TunedModelError, verify_tuned
+from indexes.embedding.tuned import TunedModelError, calibration_of, verify_tuned
 
 BUNDLED_SPEC = "bundled:multilingual-e5-small"
 TUNED_PREFIX = "tuned:"
@@ -57,6 +58,7 @@ class ModelSource:
     target: str  # a folder, or an installed model's name
     name: str  # identity of the weights (cache keys, manifests, snapshots)
     prefixes: tuple[str, str]
+    calibration: Calibration = IDENTITY
 
 
 def resolve_spec(spec: str, models_dir: Path) -> ModelSource:
@@ -95,7 +97,9 @@ def load_embedder(
     wanted = threads or os.cpu_count() or 1
     if runtime == "torch":
         configure_threads(wanted)
-        return SentenceTransformerEmbedder(source.target, source.name, source.prefixes)
+        return SentenceTransformerEmbedder(
+            source.target, source.name, source.prefixes, scale=source.calibration
+        )
     if runtime not in ("onnx", "onnx-int8"):
         raise EmbedderError(f"unknown runtime {runtime!r}: use 'onnx', 'onnx-int8' or 'torch'")
     return _load_onnx(source, models_dir / "onnx", wanted, runtime == "onnx-int8")
@@ -125,6 +129,7 @@ def _load_onnx(source: ModelSource, onnx_root: Path, threads: int, int8: bool) -
         int(manifest["max_length"]),
         int(manifest["dimension"]),
         threads,
+        source.calibration,
     )
 
 
@@ -148,6 +153,7 @@ def _resolve_tuned(target: str, models_dir: Path) -> ModelSource:
         )
     try:
         name = verify_tuned(folder.resolve(), bundled_folder(models_dir))
+        calibration = calibration_of(folder.resolve())
     except TunedModelError as exc:
         raise EmbedderError(f"refusing tuned model: {exc}") from exc
-    return ModelSource(str(folder.resolve()), name, E5_PREFIXES)
+    return ModelSource(str(folder.resolve()), name, E5_PREFIXES, calibration)

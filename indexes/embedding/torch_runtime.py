@@ -6,13 +6,14 @@ inside its functions, so a server on the ONNX runtime loads the module but never
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from indexes.embedding.base import EmbedderError, TextKind
+from indexes.embedding.calibration import IDENTITY, Calibration
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -26,6 +27,7 @@ class SentenceTransformerEmbedder:
     model_name: str
     prefixes: tuple[str, str] = ("", "")
     batch_size: int = 64
+    scale: Calibration = field(default=IDENTITY)
 
     def __post_init__(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -71,6 +73,10 @@ class SentenceTransformerEmbedder:
     @property
     def passage_prefix(self) -> str:
         return self.prefixes[1]
+
+    @property
+    def calibration(self) -> Calibration:
+        return self.scale
 
     def encode(self, texts: Sequence[str], kind: TextKind) -> NDArray[np.float32]:
         if not texts:

@@ -7,6 +7,11 @@ training pairs, the recipe and optimiser settings, the seed) and the sha256 of e
 file that came out. The folder's name ends in a hash of the inputs, so the same store,
 base and settings always name the same folder and ``overstap train`` can reuse it.
 
+The manifest also holds the model's ``calibration`` (``indexes.embedding.calibration``),
+measured by ``overstap train`` after training; it is not an input, so adding it keeps the
+folder's name and checksums. A folder without one loads with the bundled scale and a
+warning to run ``overstap train`` again (which calibrates the existing folder).
+
 Loading refuses a folder whose manifest is missing or unreadable, names another
 folder, was trained from another base model, or whose files do not match their
 checksums: an embedder that silently differs from the one an index was built with
@@ -16,11 +21,15 @@ file checksums, so a snapshot's manifest pins the exact weights it was built wit
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from indexes.embedding.bundled.install import source_sha256_of
+from indexes.embedding.calibration import IDENTITY, Calibration, CalibrationError
 from indexes.folders import sha256_file
+
+log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "overstap-model.json"
 MANIFEST_KIND = "overstap-tuned-model"
@@ -100,3 +109,30 @@ def verify_tuned(folder: Path, base_folder: Path) -> str:
             "folder was altered or is incomplete; rebuild it with `overstap train`"
         )
     return f"tuned:{folder.name}@{files_digest(files)[:12]}"
+
+
+def calibration_of(folder: Path) -> Calibration:
+    """The calibration in a tuned folder's manifest (identity when it has none yet)."""
+    stored = read_manifest(folder).get("calibration")
+    if stored is None:
+        log.warning(
+            "%s has no calibration: its thresholds use the bundled model's scale; run "
+            "`overstap train` again with the same options to calibrate it",
+            folder.name,
+        )
+        return IDENTITY
+    try:
+        return Calibration.from_json(stored)
+    except CalibrationError as exc:
+        raise TunedModelError(f"{folder / MANIFEST_NAME}: {exc}") from exc
+
+
+def write_calibration(folder: Path, calibration: Calibration) -> None:
+    """Store a calibration in the manifest (written whole to a temporary file and
+    renamed, so a reader never sees half a manifest; beside the folder, not in it, where
+    a leftover would fail the folder's checksums)."""
+    manifest = read_manifest(folder)
+    manifest["calibration"] = calibration.to_json()
+    temporary = folder.parent / f".{folder.name}.{MANIFEST_NAME}.tmp"
+    temporary.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    temporary.replace(folder / MANIFEST_NAME)

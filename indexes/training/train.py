@@ -2,7 +2,9 @@
 folder pinned by its manifest (format and checks in ``indexes.embedding.tuned``).
 
 The folder's name ends in a hash of the inputs, so the same store, base and settings
-always name the same folder and ``overstap train`` can reuse it.
+always name the same folder and ``overstap train`` can reuse it. After training (or when
+it reuses a folder that has none) it measures the model's calibration against the base
+model on the store (``indexes.training.calibration``) and stores it in the manifest.
 """
 
 import json
@@ -13,6 +15,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from indexes.embedding.calibration import Calibration
+from indexes.embedding.load import E5_PREFIXES
+from indexes.embedding.torch_runtime import SentenceTransformerEmbedder
 from indexes.embedding.tuned import (
     MANIFEST_FORMAT,
     MANIFEST_KIND,
@@ -21,9 +26,12 @@ from indexes.embedding.tuned import (
     base_identity,
     checksums,
     folder_name,
+    read_manifest,
     verify_tuned,
+    write_calibration,
 )
 from indexes.folders import replace_folder
+from indexes.training.calibration import CalibrationDataError, measure_calibration
 from indexes.training.fine_tune import StepCallback, TrainConfig, TrainStats, fine_tune
 from indexes.training.pairs import PairRecipe, TrainingPair, build_pairs, pairs_digest
 from ontology.store import Store
@@ -39,6 +47,7 @@ class TrainResult:
     embedder_spec: str
     stats: TrainStats | None
     pairs: int
+    calibration: Calibration | None = None  # None: kept from an earlier run
 
 
 def train_model(
@@ -78,7 +87,10 @@ def train_model(
         try:
             verify_tuned(final, base_folder)
             say(f"{final.name} already built from the same inputs; reusing it")
-            return TrainResult(final, f"tuned:{final.name}", None, len(pairs))
+            calibration = None
+            if "calibration" not in read_manifest(final):
+                calibration = calibrate(store, final, base_folder, config.seed, say)
+            return TrainResult(final, f"tuned:{final.name}", None, len(pairs), calibration)
         except TunedModelError:
             say(f"{final.name} exists but fails its check; rebuilding it")
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +115,26 @@ def train_model(
         replace_folder(temporary, final)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)  # gone already after a success
-    return TrainResult(final, f"tuned:{final.name}", stats, len(pairs))
+    calibration = calibrate(store, final, base_folder, config.seed, say)
+    return TrainResult(final, f"tuned:{final.name}", stats, len(pairs), calibration)
+
+
+def calibrate(
+    store: Store,
+    folder: Path,
+    base_folder: Path,
+    seed: int,
+    say: Callable[[str], None],
+) -> Calibration:
+    """Measure the tuned model in ``folder`` against the base and store the result."""
+    model = SentenceTransformerEmbedder(str(folder), folder.name, E5_PREFIXES)
+    base = SentenceTransformerEmbedder(str(base_folder), base_folder.name, E5_PREFIXES)
+    try:
+        calibration = measure_calibration(store, model, base, seed, say)
+    except CalibrationDataError as exc:
+        raise TunedModelError(f"cannot calibrate {folder.name}: {exc}") from exc
+    write_calibration(folder, calibration)
+    return calibration
 
 
 def _count_sources(pairs: list[TrainingPair]) -> dict[str, int]:

@@ -394,6 +394,17 @@ def train(
             f"(loss {stats.first_loss:.3f} → {stats.last_loss:.3f})",
             highlight=False,
         )
+    if result.calibration is not None:
+        from service.match.scoring import MatchSettings
+
+        c, bundled = result.calibration, MatchSettings()
+        floor, full = c.cosine(bundled.similarity_floor), c.cosine(bundled.similarity_full)
+        out.print(
+            f"calibrated: unrelated skills at {c.unrelated:.3f} (bundled {c.base_unrelated:.3f}), "
+            f"related at {c.related:.3f} (bundled {c.base_related:.3f}); thresholds scale "
+            f"{c.scale:.2f}×, coverage floor/full {floor:.3f}/{full:.3f}",
+            highlight=False,
+        )
     out.print(f"model: {result.folder}", highlight=False, soft_wrap=True)
     out.print(f"use it: OVERSTAP_EMBEDDER={result.embedder_spec} overstap reindex", highlight=False)
 

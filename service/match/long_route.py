@@ -13,7 +13,8 @@ Calibration (README, "Long route"): on the embedded default, whose qualification
 list skills, the title link's top qualification agreed with the qualification that
 teaches most of the occupation's essential skills for 29 of 35 technical occupations
 with lexical weight 0.3 (25 with dense alone); every link with a margin of 0.04 or
-more agreed (23 of 23), half of those under 0.04 did.
+more agreed (23 of 23), half of those under 0.04 did. Those margins are on the bundled
+model's scale; another model's calibration maps them (``indexes.embedding.calibration``).
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from indexes.embedding.calibration import IDENTITY, Calibration
 from indexes.labels import LabelIndex
 from ontology.queries import TrainingView
 
@@ -68,7 +70,10 @@ class QualificationLinker:
         occupations: LabelIndex | None,
         qualifications: LabelIndex | None,
         views: list[TrainingView],
+        calibration: Calibration = IDENTITY,
     ) -> None:
+        self._high = calibration.margin(HIGH_MARGIN)
+        self._medium = calibration.margin(MEDIUM_MARGIN)
         self._occupations = occupations
         self._qualifications = qualifications
         self._dossier = {v.uri: v.dossier_crebo or v.uri for v in views}
@@ -129,9 +134,9 @@ class QualificationLinker:
         if other is None:  # one dossier loaded: nothing to be sure against
             return LongRoute("laag", round(best_score, 4), 0.0, [])
         margin = best_score - other
-        if margin >= HIGH_MARGIN:
+        if margin >= self._high:
             confidence = "hoog"
-        elif margin >= MEDIUM_MARGIN:
+        elif margin >= self._medium:
             confidence = "middel"
         else:
             return LongRoute("laag", round(best_score, 4), round(margin, 4), [])

@@ -82,7 +82,10 @@ class Matcher:
         self.vacancies = vacancies
         store = catalog.store
         self.requirements = queries.requirements(store)
-        settings = (settings or MatchSettings()).for_ontology(len(self.requirements))
+        calibration = catalog.embedder.calibration
+        settings = (
+            (settings or MatchSettings()).for_ontology(len(self.requirements)).on_scale(calibration)
+        )
         trainings = [
             *queries.trainings(store, ConceptKind.CERTIFICATE),
             *queries.trainings(store, ConceptKind.QUALIFICATION),
@@ -111,6 +114,7 @@ class Matcher:
             collections.get(COLLECTION_OF[ConceptKind.OCCUPATION]),
             collections.get(COLLECTION_OF[ConceptKind.QUALIFICATION]),
             [t for t in trainings if t.kind is ConceptKind.QUALIFICATION],
+            calibration,
         )
 
     # -- set-up -----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from indexes.embedding.calibration import Calibration
 from ontology.queries import Requirement, TrainingView
 
 # An ontology with at least this many occupations that list skills is "large" (ESCO), where
@@ -35,7 +36,10 @@ STORY_FIT_LARGE = 0.5
 
 @dataclass(frozen=True)
 class MatchSettings:
-    """Every threshold of the match, in one place (configurable, not buried in code)."""
+    """Every threshold of the match, in one place (configurable, not buried in code).
+
+    Cosines and margins are given on the bundled model's scale, where they were chosen;
+    the matcher maps them onto the model in use with ``on_scale``."""
 
     similarity_floor: float = 0.85
     similarity_full: float = 0.93
@@ -80,6 +84,20 @@ class MatchSettings:
             return self
         large = occupations >= LARGE_ONTOLOGY
         return replace(self, story_fit_weight=STORY_FIT_LARGE if large else 0.0)
+
+    def on_scale(self, calibration: Calibration) -> "MatchSettings":
+        """These settings with every cosine and margin mapped from the bundled model's
+        scale onto the model's (unchanged for the bundled model). Apply once."""
+        if calibration.is_identity:
+            return self
+        story = self.story_threshold
+        return replace(
+            self,
+            similarity_floor=calibration.cosine(self.similarity_floor),
+            similarity_full=calibration.cosine(self.similarity_full),
+            wish_threshold=calibration.margin(self.wish_threshold),
+            story_threshold=None if story is None else calibration.margin(story),
+        )
 
 
 @dataclass(frozen=True)

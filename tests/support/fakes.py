@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexes.embedding.base import TextKind
+from indexes.embedding.calibration import IDENTITY, Calibration
 
 
 @dataclass
@@ -41,6 +42,10 @@ class HashingEmbedder:
     @property
     def passage_prefix(self) -> str:
         return ""
+
+    @property
+    def calibration(self) -> Calibration:
+        return IDENTITY
 
     def encode(self, texts: Sequence[str], kind: TextKind) -> NDArray[np.float32]:
         self.calls.append(len(texts))

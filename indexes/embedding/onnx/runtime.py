@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexes.embedding.base import TextKind
+from indexes.embedding.calibration import IDENTITY, Calibration
 from indexes.embedding.onnx.files import MODEL_FILE, TOKENIZER_FILE
 
 # Texts per model call: large batches pay off only when several threads share the work.
@@ -88,7 +89,9 @@ class OnnxEmbedder:
         max_length: int,
         dimension: int,
         threads: int,
+        calibration: Calibration = IDENTITY,
     ) -> None:
+        self._calibration = calibration
         self._session = OnnxSession(
             folder / MODEL_FILE, folder / TOKENIZER_FILE, max_length, threads
         )
@@ -118,6 +121,10 @@ class OnnxEmbedder:
     @property
     def passage_prefix(self) -> str:
         return self._prefixes[1]
+
+    @property
+    def calibration(self) -> Calibration:
+        return self._calibration
 
     @property
     def threads(self) -> int:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from indexes.embedding.base import EmbedderError
+from indexes.embedding.calibration import Calibration
 from indexes.embedding.load import load_embedder
 from indexes.embedding.tuned import MANIFEST_NAME
 from indexes.training.fine_tune import TrainConfig, cpu_has_bf16, plan_batches
@@ -166,8 +167,22 @@ def test_train_runs_steps_and_builds_a_pinned_model(
     moved = np.abs(tuned.encode(texts, "query") - base.encode(texts, "query")).max()
     assert moved > 1e-4  # two optimiser steps changed the weights
 
+    # Calibrated against the base on the store, and carried by the loaded embedder.
+    stored = Calibration.from_json(manifest["calibration"])
+    assert stored.pairs >= 3 and stored == tuned.calibration
+    assert base.calibration.is_identity
+
+    # A folder without a calibration (trained before there was one) is calibrated when
+    # `overstap train` reuses it; its checksums and name are untouched.
+    del manifest["calibration"]
+    (folder / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+    assert load_embedder(spec, data_dir / "models").calibration.is_identity
     again = cli("train", "--max-steps", "2", "--batch-size", "4")
     assert again.exit_code == 0 and "reusing it" in again.output  # same inputs, same folder
+    assert "calibrated:" in again.output
+    assert load_embedder(spec, data_dir / "models").calibration == stored  # seeded, same
+    again = cli("train", "--max-steps", "2", "--batch-size", "4")
+    assert "calibrat" not in again.output  # kept from the run before
 
     # Seeded: a rebuild from the same inputs gives the same weights.
     weights = (folder / "model.safetensors").read_bytes()
@@ -238,5 +253,9 @@ def test_folders_with_a_wrong_manifest_are_refused(
     old_format = _copy(folder, models / "old-format")
     edit_manifest(old_format, name="old-format", format=0)
     refused("old-format", "format 0")
+
+    bad_calibration = _copy(folder, models / "bad-calibration")
+    edit_manifest(bad_calibration, name="bad-calibration", calibration={"unrelated": 0.8})
+    refused("bad-calibration", "calibration lacks")
 
     refused("never-built", "overstap train")

@@ -2,11 +2,13 @@
 the bundled multilingual model: every route, language fallback, limits, bad input."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from indexes.embedding.calibration import Calibration
 from service.api.app import create_app
 from service.settings import Settings
 
@@ -609,3 +611,36 @@ def test_a_related_skill_covers_a_required_one_semantically(client: TestClient) 
     assert [e["source"] for e in pipes["evidence"]] == ["skill"]
     missing = {s["id"] for s in match["missing_skills"]["essential"]}
     assert "leidingen-monteren" not in missing and missing
+
+
+@dataclass
+class _Rescaled:
+    """The served embedder, claiming another model's calibration."""
+
+    inner: Any
+    calibration: Calibration
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_calibrated_model_moves_every_cosine_threshold(client: TestClient) -> None:
+    from service.catalog import Catalog
+    from service.extraction.extractor import VALIDATION_THRESHOLD, SkillExtractor
+    from service.match.long_route import HIGH_MARGIN
+    from service.match.matcher import Matcher
+
+    live: Any = client.app.state.live.current  # type: ignore[attr-defined]
+    base = live.catalog
+    scale = Calibration(unrelated=0.5, related=0.8, base_unrelated=0.8, base_related=0.9, pairs=9)
+    catalog = Catalog(base.store, _Rescaled(base.embedder, scale), base.snapshot, 0.1)
+    extractor = SkillExtractor(catalog)
+    matcher = Matcher(catalog, extractor)
+    settings, bundled = matcher.model.settings, Matcher(base, live.extractor).model.settings
+    assert bundled.similarity_floor == 0.85 and bundled.similarity_full == 0.93
+    assert settings.similarity_floor == pytest.approx(scale.cosine(0.85)) == 0.65
+    assert settings.similarity_full == pytest.approx(scale.cosine(0.93)) == 0.89
+    assert settings.wish_threshold == pytest.approx(3 * bundled.wish_threshold)
+    assert matcher.linker._high == pytest.approx(3 * HIGH_MARGIN)
+    assert extractor.default_threshold() >= 3 * VALIDATION_THRESHOLD
+    assert live.extractor.default_threshold() < 3 * VALIDATION_THRESHOLD
