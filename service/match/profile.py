@@ -389,7 +389,7 @@ class ProfileReader:
                         ProfileEvidence(
                             "text",
                             text[span.start : span.end],
-                            min(1.0, 0.4 + span.margin * 6),
+                            min(1.0, 0.4 + span.margin * self.settings.strength_per_margin),
                             span.start,
                             span.end,
                         ),

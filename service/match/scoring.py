@@ -47,6 +47,9 @@ class MatchSettings:
     essential_share: float = 0.8  # score = share · essential coverage + rest · optional
     min_specificity: float = 0.1
     inferred_strength: float = 0.65  # a past occupation's essential skill: likely, not stated
+    # A story skill's strength: 0.4 + this · its extraction margin (at most 1), so a weak
+    # mention gives partial credit. Per unit of margin on the bundled scale.
+    strength_per_margin: float = 6.0
     # Extraction margin from which a story clause is evidence; None: the extractor's one
     # default threshold, as the extract route uses (issue 19).
     story_threshold: float | None = None
@@ -96,6 +99,7 @@ class MatchSettings:
             similarity_floor=calibration.cosine(self.similarity_floor),
             similarity_full=calibration.cosine(self.similarity_full),
             wish_threshold=calibration.margin(self.wish_threshold),
+            strength_per_margin=self.strength_per_margin / calibration.scale,
             story_threshold=None if story is None else calibration.margin(story),
         )
 

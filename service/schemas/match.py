@@ -193,7 +193,8 @@ class LongRouteOut(BaseModel):
 
     confidence: str = Field(
         description="hoog (margin ≥ 0.04 over the best other dossier), middel (≥ 0.015), "
-        "laag (a guess; no qualifications listed) or geen (no qualifications loaded).",
+        "laag (a guess; no qualifications listed) or geen (no qualifications loaded). The "
+        "margins are the bundled model's; another model's calibration scales them.",
         examples=["hoog"],
     )
     similarity: float = Field(description="Similarity of the best qualification.", examples=[0.9])

@@ -86,6 +86,7 @@ def test_a_calibration_maps_cosines_affinely_and_margins_by_its_scale() -> None:
     assert mapped.similarity_full == pytest.approx(c.cosine(0.93))
     assert mapped.wish_threshold == pytest.approx(0.16)
     assert mapped.story_threshold == pytest.approx(0.10)
+    assert mapped.strength_per_margin == pytest.approx(3.0)  # the same margin, half per unit
     assert mapped.covered_at == MatchSettings().covered_at  # credits are not cosines
     assert Calibration.from_json(c.to_json()) == c
 
