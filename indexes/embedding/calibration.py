@@ -7,7 +7,13 @@ model fine-tuned contrastively pushes unrelated labels apart, so 0.85 may alread
 "close" for it. A ``Calibration`` maps a value on the bundled scale onto the model's:
 an affine map fixed by two anchors measured with both models on the same ontology
 (``indexes.training.calibration``): the median cosine of unrelated skill pairs and the
-median of related ones (a skill and its broader skill). The bundled model's calibration
+median of related ones (a skill and its broader skill). Margins (a score minus the
+query's background) are mapped by their own measured ratio: the median margin of a
+skill's alternative label over its preferred label, among other skills' labels, with
+each model. The cosine anchors' ratio would overstate it: a tuned model spreads the
+whole cosine range, but a margin compares neighbours, which move together (issue 20:
+5.4× by the anchors, 2–3× by the margins; on the ESCO dev cases the anchors' 0.215
+left 31 of 42 stories without a skill). The bundled model's calibration
 is the identity, so its behaviour does not change; a tuned model carries its own in its
 manifest (``overstap train`` measures it), so switching models needs no hand-tuning.
 
@@ -32,6 +38,8 @@ class Calibration:
     related: float = 1.0
     base_unrelated: float = 0.0
     base_related: float = 1.0
+    label_margin: float = 1.0  # median margin of an alternative label over its preferred
+    base_label_margin: float = 1.0
     pairs: int = 0  # how many pairs each anchor was measured on (0: the identity)
 
     @property
@@ -43,16 +51,26 @@ class Calibration:
         """A cosine on the bundled model's scale, on this model's."""
         return round(self.unrelated + (bundled - self.base_unrelated) * self.scale, 4)
 
+    @property
+    def margin_scale(self) -> float:
+        """How much larger the model's margins are than the bundled model's."""
+        return self.label_margin / self.base_label_margin
+
     def margin(self, bundled: float) -> float:
-        """A difference of cosines (a margin) on the bundled scale, on this model's."""
-        return round(bundled * self.scale, 4)
+        """A margin (a score minus the query's background) on the bundled scale, on
+        this model's."""
+        return round(bundled * self.margin_scale, 4)
 
     @property
     def is_identity(self) -> bool:
         return self.pairs == 0
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "scale": round(self.scale, 4)}
+        return {
+            **asdict(self),
+            "scale": round(self.scale, 4),
+            "margin_scale": round(self.margin_scale, 4),
+        }
 
     @classmethod
     def from_json(cls, data: object) -> "Calibration":
@@ -60,14 +78,16 @@ class Calibration:
         silently become thresholds."""
         if not isinstance(data, dict):
             raise CalibrationError(f"calibration must be an object, not {type(data).__name__}")
+        values: dict[str, float] = {}
+        for key in ANCHORS:
+            try:
+                values[key] = float(data[key])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CalibrationError(f"calibration lacks or mistypes {key!r}") from exc
         try:
-            values = {
-                key: float(data[key])
-                for key in ("unrelated", "related", "base_unrelated", "base_related")
-            }
             pairs = int(data["pairs"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise CalibrationError(f"calibration lacks or mistypes {exc}") from exc
+            raise CalibrationError("calibration lacks or mistypes 'pairs'") from exc
         calibration = cls(**values, pairs=pairs)
         if not (
             calibration.related > calibration.unrelated
@@ -76,7 +96,17 @@ class Calibration:
             raise CalibrationError(
                 "calibration anchors are not ordered (related must lie above unrelated)"
             )
+        if not (calibration.label_margin > 0 and calibration.base_label_margin > 0):
+            raise CalibrationError("calibration label margins must be positive")
         return calibration
 
 
 IDENTITY = Calibration()
+ANCHORS = (
+    "unrelated",
+    "related",
+    "base_unrelated",
+    "base_related",
+    "label_margin",
+    "base_label_margin",
+)

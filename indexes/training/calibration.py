@@ -9,6 +9,14 @@ both models (as the snapshot embeds labels, as queries):
   "storingen verhelpen"). A store with fewer than ``MIN_HIERARCHY`` such pairs falls
   back to a skill's alternative label next to its preferred label.
 
+Margins get their own anchor, the **label margin**: up to ``PAIRS`` skills' alternative
+labels, each searched among up to ``COLLECTION`` skills' preferred labels (its own
+among them); its margin is the cosine to its own preferred label minus the mean of the
+ranks 11–60 (the background, ``indexes.labels.BACKGROUND``), and the anchor is the
+median over the queries. This is what a margin threshold reads, so its ratio between
+the models maps margins (dense cosines only: the lexical channel does not change with
+the model).
+
 Training pairs are two labels *of one concept*; neither anchor pairs two labels of one
 concept when the hierarchy is there, so a tuned model is not measured on pairs it was
 trained to pull together. Medians, not means: a few lexical twins must not move the
@@ -17,16 +25,19 @@ scale.
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from indexes.embedding.base import Embedder
 from indexes.embedding.calibration import Calibration
+from indexes.labels import BACKGROUND
 from models.vocabulary import ConceptKind
 from ontology import queries
 from ontology.store import Store
 
 PAIRS = 2_000
+COLLECTION = 5_000  # preferred labels the label-margin queries are searched among
 MIN_HIERARCHY = 50  # fewer broader-skill pairs than this: alternative labels instead
 MIN_SKILLS = 3
 MIN_RELATED = 3
@@ -36,11 +47,17 @@ class CalibrationDataError(ValueError):
     """The store holds too few skills to calibrate on."""
 
 
-def anchor_pairs(
-    store: Store, seed: int, pairs: int = PAIRS
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(unrelated, related) pairs of label texts, the same for every model."""
-    rng = random.Random(seed)
+@dataclass(frozen=True)
+class Anchors:
+    """The texts both models are measured on."""
+
+    unrelated: list[tuple[str, str]]  # two skills' preferred labels
+    related: list[tuple[str, str]]  # a skill's and its broader skill's (or alternative)
+    collection: list[str]  # preferred labels, one per skill
+    queries: list[tuple[str, int]]  # an alternative label, its skill's row in collection
+
+
+def _labels(store: Store) -> tuple[dict[str, str], dict[str, list[str]]]:
     preferred: dict[str, str] = {}
     others: dict[str, list[str]] = {}
     for uri, language, kind, text in store.labels_of(ConceptKind.SKILL):
@@ -48,15 +65,22 @@ def anchor_pairs(
             # One text per skill: English, the language every ESCO skill has.
             if language == "en" or uri not in preferred:
                 preferred[uri] = text
-        else:
+        elif kind != "hidden":
             others.setdefault(uri, []).append(text)
+    return preferred, others
+
+
+def anchor_texts(store: Store, seed: int, pairs: int = PAIRS) -> Anchors:
+    """The anchors' texts, seeded: the same for every model."""
+    rng = random.Random(seed)
+    preferred, others = _labels(store)
     skills = sorted(preferred)
     if len(skills) < MIN_SKILLS:
         raise CalibrationDataError(
             f"the store has {len(skills)} skills with a label; calibration needs at least "
             f"{MIN_SKILLS}"
         )
-    unrelated = []
+    unrelated: list[tuple[str, str]] = []
     for _ in range(pairs):
         a, b = rng.sample(skills, 2)
         unrelated.append((preferred[a], preferred[b]))
@@ -82,7 +106,21 @@ def anchor_pairs(
             f"the store has {len(related)} related skill pairs (broader skills or alternative "
             f"labels); calibration needs at least {MIN_RELATED}"
         )
-    return unrelated, related
+    chosen_skills = sorted(rng.sample(skills, min(COLLECTION, len(skills))))
+    row = {uri: i for i, uri in enumerate(chosen_skills)}
+    alternatives = [
+        (text, row[uri])
+        for uri in chosen_skills
+        for text in sorted(others.get(uri, []))[:1]
+        if text.casefold() != preferred[uri].casefold()
+    ]
+    asked = rng.sample(alternatives, min(pairs, len(alternatives)))
+    if len(asked) < MIN_RELATED:
+        raise CalibrationDataError(
+            f"the store has {len(asked)} skills with an alternative label; calibration "
+            f"needs at least {MIN_RELATED}"
+        )
+    return Anchors(unrelated, related, [preferred[uri] for uri in chosen_skills], asked)
 
 
 def median_cosine(embedder: Embedder, pairs: list[tuple[str, str]]) -> float:
@@ -94,6 +132,23 @@ def median_cosine(embedder: Embedder, pairs: list[tuple[str, str]]) -> float:
     return float(np.median(np.einsum("ij,ij->i", left, right)))
 
 
+def median_label_margin(
+    embedder: Embedder, collection: list[str], queries: list[tuple[str, int]]
+) -> float:
+    """The median margin of each query over its own label among ``collection``."""
+    labels = embedder.encode(collection, "query")
+    asked = embedder.encode([text for text, _ in queries], "query")
+    scores = asked @ labels.T
+    first, last = BACKGROUND
+    own = scores[np.arange(len(queries)), [r for _, r in queries]]
+    tail = -np.sort(-scores, axis=1)[:, first:last]
+    if tail.shape[1]:
+        background = tail.mean(axis=1)
+    else:  # a toy store of at most ten skills: the mean of the other labels
+        background = (scores.sum(axis=1) - own) / max(len(collection) - 1, 1)
+    return float(np.median(own - background))
+
+
 def measure_calibration(
     store: Store,
     model: Embedder,
@@ -103,15 +158,25 @@ def measure_calibration(
 ) -> Calibration:
     """The model's anchors next to the base model's, on the same pairs."""
     say = on_stage or (lambda _message: None)
-    unrelated, related = anchor_pairs(store, seed)
-    say(f"calibrating on {len(unrelated)} unrelated and {len(related)} related skill pairs")
-    calibration = Calibration(
-        unrelated=round(median_cosine(model, unrelated), 4),
-        related=round(median_cosine(model, related), 4),
-        base_unrelated=round(median_cosine(base, unrelated), 4),
-        base_related=round(median_cosine(base, related), 4),
-        pairs=min(len(unrelated), len(related)),
+    a = anchor_texts(store, seed)
+    say(
+        f"calibrating on {len(a.unrelated)} unrelated and {len(a.related)} related skill "
+        f"pairs and {len(a.queries)} alternative labels among {len(a.collection)} skills"
     )
+    calibration = Calibration(
+        unrelated=round(median_cosine(model, a.unrelated), 4),
+        related=round(median_cosine(model, a.related), 4),
+        base_unrelated=round(median_cosine(base, a.unrelated), 4),
+        base_related=round(median_cosine(base, a.related), 4),
+        label_margin=round(median_label_margin(model, a.collection, a.queries), 4),
+        base_label_margin=round(median_label_margin(base, a.collection, a.queries), 4),
+        pairs=min(len(a.unrelated), len(a.related), len(a.queries)),
+    )
+    if not (calibration.label_margin > 0 and calibration.base_label_margin > 0):
+        raise CalibrationDataError(
+            "an alternative label does not stand out from other skills' labels (median "
+            f"margin {calibration.label_margin}, base {calibration.base_label_margin})"
+        )
     if not calibration.related > calibration.unrelated:
         raise CalibrationDataError(
             f"the model puts related skills ({calibration.related}) no closer than unrelated "

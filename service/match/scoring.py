@@ -99,7 +99,7 @@ class MatchSettings:
             similarity_floor=calibration.cosine(self.similarity_floor),
             similarity_full=calibration.cosine(self.similarity_full),
             wish_threshold=calibration.margin(self.wish_threshold),
-            strength_per_margin=self.strength_per_margin / calibration.scale,
+            strength_per_margin=self.strength_per_margin / calibration.margin_scale,
             story_threshold=None if story is None else calibration.margin(story),
         )
 

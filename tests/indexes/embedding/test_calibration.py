@@ -3,7 +3,7 @@ is measured on a store's skills, and how it is read back from a manifest."""
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -13,7 +13,7 @@ from indexes.embedding.base import TextKind
 from indexes.embedding.calibration import IDENTITY, Calibration, CalibrationError
 from indexes.training.calibration import (
     CalibrationDataError,
-    anchor_pairs,
+    anchor_texts,
     measure_calibration,
 )
 from ontology.importers.esco import EscoImporter
@@ -77,10 +77,20 @@ def test_the_identity_changes_nothing() -> None:
 
 
 def test_a_calibration_maps_cosines_affinely_and_margins_by_its_scale() -> None:
-    c = Calibration(unrelated=0.5, related=0.7, base_unrelated=0.8, base_related=0.9, pairs=100)
-    assert c.scale == pytest.approx(2.0)
+    c = Calibration(
+        unrelated=0.5,
+        related=0.7,
+        base_unrelated=0.8,
+        base_related=0.9,
+        label_margin=0.3,
+        base_label_margin=0.15,
+        pairs=100,
+    )
+    assert c.scale == pytest.approx(2.0) and c.margin_scale == pytest.approx(2.0)
     assert c.cosine(0.8) == 0.5 and c.cosine(0.9) == 0.7  # the anchors map onto each other
     assert c.cosine(0.85) == pytest.approx(0.6) and c.margin(0.04) == pytest.approx(0.08)
+    # Margins follow their own anchor, not the cosines' spread.
+    assert replace(c, label_margin=0.45).margin(0.04) == pytest.approx(0.12)
     mapped = MatchSettings(story_threshold=0.05).on_scale(c)
     assert mapped.similarity_floor == pytest.approx(c.cosine(0.85))
     assert mapped.similarity_full == pytest.approx(c.cosine(0.93))
@@ -91,22 +101,26 @@ def test_a_calibration_maps_cosines_affinely_and_margins_by_its_scale() -> None:
     assert Calibration.from_json(c.to_json()) == c
 
 
+STORED = {
+    "unrelated": 0.5,
+    "related": 0.7,
+    "base_unrelated": 0.8,
+    "base_related": 0.9,
+    "label_margin": 0.2,
+    "base_label_margin": 0.1,
+    "pairs": 3,
+}
+
+
 @pytest.mark.parametrize(
     ("stored", "message"),
     [
         ([], "must be an object"),
-        ({"unrelated": 0.5, "related": 0.7, "base_unrelated": 0.8, "pairs": 3}, "base_related"),
-        (
-            {
-                "unrelated": 0.7,
-                "related": 0.5,
-                "base_unrelated": 0.8,
-                "base_related": 0.9,
-                "pairs": 3,
-            },
-            "not ordered",
-        ),
-        ({"unrelated": "x", "related": 0.7, "base_unrelated": 0.8, "base_related": 0.9}, "x"),
+        ({**STORED, "base_related": None}, "base_related"),
+        ({**STORED, "unrelated": 0.95}, "not ordered"),
+        ({**STORED, "unrelated": "x"}, "mistypes .unrelated."),
+        ({**STORED, "label_margin": 0.0}, "must be positive"),
+        ({k: v for k, v in STORED.items() if k != "pairs"}, "pairs"),
     ],
 )
 def test_a_broken_stored_calibration_is_refused(stored: object, message: str) -> None:
@@ -124,16 +138,18 @@ def test_measuring_recovers_a_known_squeeze_of_the_cosines(store: Store) -> None
     b = 1.5
     squeezed = measure_calibration(store, Squeezed(b=b), base)
     assert squeezed.scale == pytest.approx(1 / (1 + b * b), abs=1e-3)
+    assert squeezed.margin_scale == pytest.approx(1 / (1 + b * b), abs=2e-3)
     for cosine in (0.2, 0.5, 0.85):
         assert squeezed.cosine(cosine) == pytest.approx((cosine + b * b) / (1 + b * b), abs=1e-3)
 
 
 def test_anchor_pairs_are_seeded_and_need_a_store_with_skills(store: Store) -> None:
     with pytest.raises(CalibrationDataError, match="0 skills"):
-        anchor_pairs(store, seed=1)
+        anchor_texts(store, seed=1)
     _mini(store)
-    first = anchor_pairs(store, seed=1, pairs=50)
-    assert first == anchor_pairs(store, seed=1, pairs=50)
-    unrelated, related = first
-    assert len(unrelated) == 50 and all(a != b for a, b in unrelated)
-    assert related and all(a.casefold() != b.casefold() for a, b in related)
+    first = anchor_texts(store, seed=1, pairs=50)
+    assert first == anchor_texts(store, seed=1, pairs=50)
+    assert len(first.unrelated) == 50 and all(a != b for a, b in first.unrelated)
+    assert first.related and all(a.casefold() != b.casefold() for a, b in first.related)
+    # Each label-margin query is another label of the skill whose row it names.
+    assert all(text.casefold() != first.collection[row].casefold() for text, row in first.queries)
