@@ -217,7 +217,7 @@ class Matcher:
         else:
             targets = self.technical
         outcome = MatchOutcome(profile)
-        too_thin = profile.story_only and len(strengths) < self.model.settings.min_story_skills
+        too_thin = profile.too_thin(self.model.settings.min_story_skills)
         if strengths and not too_thin:
             ranked = sorted(
                 (

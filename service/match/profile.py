@@ -86,11 +86,20 @@ class Profile:
     resolutions: list[Resolution]
     past: PastOccupations
     evidence: dict[str, list[ProfileEvidence]] = field(default_factory=dict)
+    # Story skills found at the extract route's one default threshold (a claim), as
+    # opposed to the weaker mentions a lower story threshold adds as partial evidence.
+    claimed: set[str] = field(default_factory=set)
 
     @property
     def story_only(self) -> bool:
         """Every skill came from the story's text (no job, skill or training)."""
         return all(e.source == "text" for items in self.evidence.values() for e in items)
+
+    def too_thin(self, min_skills: int) -> bool:
+        """A story alone, with fewer than ``min_skills`` skills it claims: too little to
+        rank occupations on. Counted at the claim threshold, so weak mentions (which
+        only add partial credit) never turn nonsense into a background."""
+        return self.story_only and len(self.claimed) < min_skills
 
     @property
     def strengths(self) -> dict[str, float]:
@@ -382,7 +391,10 @@ class ProfileReader:
             answer = self.extractor.extract(
                 text, request.lang, self.settings.story_threshold, 100, "story"
             )
+            claim = self.extractor.default_threshold()
             for skill in answer.skills:
+                if skill.confidence >= claim:
+                    profile.claimed.add(skill.uri)
                 for span in skill.evidence:  # never a span with a blanked part (extractor)
                     add(
                         skill.uri,

@@ -32,6 +32,9 @@ from ontology.queries import Requirement, TrainingView
 # the story fit counts with ``STORY_FIT_LARGE`` unless configured (``MatchSettings``).
 LARGE_ONTOLOGY = 1_000
 STORY_FIT_LARGE = 0.5
+# The story margin there (bundled scale): ESCO's skills are mostly English labels, and a
+# Dutch clause stands out less against a label in another language.
+STORY_THRESHOLD_LARGE = 0.01
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,10 @@ class MatchSettings:
     # A story skill's strength: 0.4 + this · its extraction margin (at most 1), so a weak
     # mention gives partial credit. Per unit of margin on the bundled scale.
     strength_per_margin: float = 6.0
-    # Extraction margin from which a story clause is evidence; None: the extractor's one
-    # default threshold, as the extract route uses (issue 19).
+    # Extraction margin from which a story clause is evidence; None: by the ontology's
+    # size (``for_ontology``): the extractor's one default threshold (the extract
+    # route's, issue 19), or ``STORY_THRESHOLD_LARGE`` on a large ontology. Either way a
+    # story alone must hold ``min_story_skills`` skills at the default threshold.
     story_threshold: float | None = None
     # A training that costs more hours than this per missing skill it closes is not a
     # short route (a 400-hour course for one skill); the long route (mbo) covers it.
@@ -82,11 +87,17 @@ class MatchSettings:
         dev top-5 from 0.43 to 0.69; on the small embedded default, written together
         with its skills, skill coverage already separates occupations and any weight
         costs dev top-5 (0.91 → 0.82 at 0.1), so there it is off (README, "Match
-        quality")."""
-        if self.story_fit_weight is not None:
-            return self
+        quality"). Likewise the story margin: on the large one dev top-5 rises from 0.69
+        at the default 0.04 to 0.83 at 0.01; on the default it falls (0.91 → 0.82 at
+        0.02), so there it stays the extractor's."""
         large = occupations >= LARGE_ONTOLOGY
-        return replace(self, story_fit_weight=STORY_FIT_LARGE if large else 0.0)
+        weight = self.story_fit_weight
+        story = self.story_threshold
+        if weight is None:
+            weight = STORY_FIT_LARGE if large else 0.0
+        if story is None and large:
+            story = STORY_THRESHOLD_LARGE
+        return replace(self, story_fit_weight=weight, story_threshold=story)
 
     def on_scale(self, calibration: Calibration) -> "MatchSettings":
         """These settings with every cosine and margin mapped from the bundled model's

@@ -73,13 +73,15 @@ def abstention(profile: Profile, min_skills: int, names: Names) -> str:
     """Why there are no matches: what was missing from the profile, in Dutch."""
     if not profile.evidence:
         message = "We hebben geen vaardigheden of eerder beroep van de cliënt herkend."
-    elif profile.story_only and len(profile.evidence) < min_skills:
+    elif profile.too_thin(min_skills):
         found = ", ".join(
-            f"'{display_label(names.get(uri, {}), 'nl')[0] or uri}'" for uri in profile.evidence
+            f"'{display_label(names.get(uri, {}), 'nl')[0] or uri}'"
+            for uri in sorted(profile.claimed)
         )
+        what = f"alleen {found}" if found else "geen vaardigheid die het duidelijk noemt"
         message = (
             "Uit het verhaal konden we te weinig halen om beroepen te vergelijken: geen "
-            f"eerder beroep en alleen {found}."
+            f"eerder beroep en {what}."
         )
     else:
         message = (

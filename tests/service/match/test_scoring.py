@@ -7,7 +7,12 @@ import pytest
 
 from models.vocabulary import ConceptKind
 from ontology.queries import Requirement, TrainingView
-from service.match.scoring import STORY_FIT_LARGE, MatchModel, MatchSettings
+from service.match.scoring import (
+    STORY_FIT_LARGE,
+    STORY_THRESHOLD_LARGE,
+    MatchModel,
+    MatchSettings,
+)
 
 
 def unit(angle_degrees: float) -> np.ndarray:
@@ -217,5 +222,10 @@ def test_story_fit_weight_follows_the_ontology_unless_set() -> None:
     assert MatchSettings().for_ontology(60).story_fit_weight == 0.0  # the embedded default
     assert MatchSettings().for_ontology(3_007).story_fit_weight == STORY_FIT_LARGE  # ESCO
     assert MatchSettings(story_fit_weight=0.2).for_ontology(60).story_fit_weight == 0.2
+    # The story margin likewise: the extractor's default on a small ontology (None), the
+    # lower large-ontology margin on ESCO, and what was set wherever it was set.
+    assert MatchSettings().for_ontology(60).story_threshold is None
+    assert MatchSettings().for_ontology(3_007).story_threshold == STORY_THRESHOLD_LARGE
+    assert MatchSettings(story_threshold=0.05).for_ontology(3_007).story_threshold == 0.05
     off = MatchModel(REQUIREMENTS, VECTORS, TRAININGS, MatchSettings(story_fit_weight=0.0))
     assert off.story_fit(5.0) == 0.0
