@@ -7,13 +7,14 @@ model fine-tuned contrastively pushes unrelated labels apart, so 0.85 may alread
 "close" for it. A ``Calibration`` maps a value on the bundled scale onto the model's:
 an affine map fixed by two anchors measured with both models on the same ontology
 (``indexes.training.calibration``): the median cosine of unrelated skill pairs and the
-median of related ones (a skill and its broader skill). Margins (a score minus the
-query's background) are mapped by their own measured ratio: the median margin of a
-skill's alternative label over its preferred label, among other skills' labels, with
-each model. The cosine anchors' ratio would overstate it: a tuned model spreads the
-whole cosine range, but a margin compares neighbours, which move together (issue 20:
-5.4× by the anchors, 2–3× by the margins; on the ESCO dev cases the anchors' 0.215
-left 31 of 42 stories without a skill). The bundled model's calibration
+median of related ones (a skill and its broader skill). Margins (differences of
+scores) are mapped by their own measured ratio: the median margin of a skill's
+alternative label over its preferred label, among other skills' labels, with each
+model (issue 20's tuned model: cosines 5.37×, margins 4.81×). The margin anchor is
+dense-only; the thresholds it maps read fused scores (10–30 % character n-grams, which
+do not change with the model), so the map slightly overstates them. Two score gaps are
+not mapped: the vacancy index's occupation margin (``OCCUPATION_MARGIN``) and the
+suggest prefix bonus (``PREFIX_BONUS``). The bundled model's calibration
 is the identity, so its behaviour does not change; a tuned model carries its own in its
 manifest (``overstap train`` measures it), so switching models needs no hand-tuning.
 
@@ -48,8 +49,8 @@ class Calibration:
         return (self.related - self.unrelated) / (self.base_related - self.base_unrelated)
 
     def cosine(self, bundled: float) -> float:
-        """A cosine on the bundled model's scale, on this model's."""
-        return round(self.unrelated + (bundled - self.base_unrelated) * self.scale, 4)
+        """A cosine on the bundled model's scale, on this model's (at most 1)."""
+        return round(min(self.unrelated + (bundled - self.base_unrelated) * self.scale, 1.0), 4)
 
     @property
     def margin_scale(self) -> float:
@@ -98,6 +99,8 @@ class Calibration:
             )
         if not (calibration.label_margin > 0 and calibration.base_label_margin > 0):
             raise CalibrationError("calibration label margins must be positive")
+        if pairs < 1:
+            raise CalibrationError("a stored calibration must count its pairs (at least 1)")
         return calibration
 
 

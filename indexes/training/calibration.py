@@ -13,9 +13,9 @@ Margins get their own anchor, the **label margin**: up to ``PAIRS`` skills' alte
 labels, each searched among up to ``COLLECTION`` skills' preferred labels (its own
 among them); its margin is the cosine to its own preferred label minus the mean of the
 ranks 11–60 (the background, ``indexes.labels.BACKGROUND``), and the anchor is the
-median over the queries. This is what a margin threshold reads, so its ratio between
-the models maps margins (dense cosines only: the lexical channel does not change with
-the model).
+median over the queries. Its ratio between the models maps margin thresholds. It is
+dense-only over one label per skill, while extraction reads fused scores over every
+label row: an approximation (``indexes.embedding.calibration``).
 
 Training pairs are two labels *of one concept*; neither anchor pairs two labels of one
 concept when the hierarchy is there, so a tuned model is not measured on pairs it was
@@ -176,6 +176,10 @@ def measure_calibration(
         raise CalibrationDataError(
             "an alternative label does not stand out from other skills' labels (median "
             f"margin {calibration.label_margin}, base {calibration.base_label_margin})"
+        )
+    if not calibration.base_related > calibration.base_unrelated:
+        raise CalibrationDataError(
+            "the base model puts related skills no closer than unrelated ones on this store"
         )
     if not calibration.related > calibration.unrelated:
         raise CalibrationDataError(

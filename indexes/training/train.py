@@ -24,6 +24,7 @@ from indexes.embedding.tuned import (
     MANIFEST_NAME,
     TunedModelError,
     base_identity,
+    calibration_of,
     checksums,
     folder_name,
     read_manifest,
@@ -86,13 +87,18 @@ def train_model(
     if final.exists() and not force:
         try:
             verify_tuned(final, base_folder)
-            say(f"{final.name} already built from the same inputs; reusing it")
-            calibration = None
-            if "calibration" not in read_manifest(final):
-                calibration = calibrate(store, final, base_folder, config.seed, say)
-            return TrainResult(final, f"tuned:{final.name}", None, len(pairs), calibration)
+            reusable = True
         except TunedModelError:
             say(f"{final.name} exists but fails its check; rebuilding it")
+            reusable = False
+        if reusable:
+            say(f"{final.name} already built from the same inputs; reusing it")
+            # Calibrated outside the check above: a calibration that cannot be measured
+            # is an error to report, not a reason to retrain for an hour.
+            calibration = None
+            if not _calibrated(final):
+                calibration = calibrate(store, final, base_folder, config.seed, say)
+            return TrainResult(final, f"tuned:{final.name}", None, len(pairs), calibration)
     models_dir.mkdir(parents=True, exist_ok=True)
     # Beside the final folder (same file system), so the swap is a rename.
     temporary = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".{final.name}.tmp-"))
@@ -117,6 +123,17 @@ def train_model(
         shutil.rmtree(temporary, ignore_errors=True)  # gone already after a success
     calibration = calibrate(store, final, base_folder, config.seed, say)
     return TrainResult(final, f"tuned:{final.name}", stats, len(pairs), calibration)
+
+
+def _calibrated(folder: Path) -> bool:
+    """Whether the folder holds a readable calibration (a broken one is measured again)."""
+    if "calibration" not in read_manifest(folder):
+        return False
+    try:
+        calibration_of(folder)
+    except TunedModelError:
+        return False
+    return True
 
 
 def calibrate(

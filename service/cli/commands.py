@@ -401,8 +401,9 @@ def train(
         floor, full = c.cosine(bundled.similarity_floor), c.cosine(bundled.similarity_full)
         out.print(
             f"calibrated: unrelated skills at {c.unrelated:.3f} (bundled {c.base_unrelated:.3f}), "
-            f"related at {c.related:.3f} (bundled {c.base_related:.3f}); thresholds scale "
-            f"{c.scale:.2f}×, coverage floor/full {floor:.3f}/{full:.3f}",
+            f"related at {c.related:.3f} (bundled {c.base_related:.3f}); cosines scale "
+            f"{c.scale:.2f}×, coverage floor/full {floor:.3f}/{full:.3f}; margins "
+            f"{c.margin_scale:.2f}×",
             highlight=False,
         )
     out.print(f"model: {result.folder}", highlight=False, soft_wrap=True)

@@ -115,7 +115,7 @@ def open_services(
     if serving:
         limit_search_threads(settings.request_threads)
     catalog = open_catalog(settings, store, embedder, serving)
-    key = derivation_key(catalog.embedder.name)
+    key = derivation_key(catalog.embedder)
     index = VacancyIndex.load(store, key, catalog.embedder.dimension)
     services = _assemble(catalog, index, settings)
     services.vacancies.catch_up(on_vacancies)

@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from indexes.embedding.base import Embedder
 from indexes.vacancy_index import VacancyFilter, VacancyIndex, linked_occupations
 from models.domain import DerivedVacancy, StoredVacancy, VacancyRecord, VacancySkill
 from models.vocabulary import ConceptKind
@@ -35,10 +36,14 @@ SKILLS_KEPT = 30
 DERIVATION = "read-vacancy-1"
 
 
-def derivation_key(embedder: str) -> str:
-    """What derived data is valid for: the embedder, and how a vacancy's text is read
-    (``DERIVATION``), so a change to either derives stored vacancies again."""
-    return f"{embedder}|{DERIVATION}"
+def derivation_key(embedder: Embedder) -> str:
+    """What derived data is valid for: the embedder, how a vacancy's text is read
+    (``DERIVATION``) and, for a calibrated model, its margin scale (it sets the
+    extraction threshold; the embedder's name pins only the weights), so a change to any
+    of them derives stored vacancies again."""
+    key = f"{embedder.name}|{DERIVATION}"
+    calibration = embedder.calibration
+    return key if calibration.is_identity else f"{key}|margins×{calibration.margin_scale:.4f}"
 
 
 # The passage vector reads the title and the opening of the text: e5-small's cost grows
@@ -83,7 +88,7 @@ class VacancyService:
     @property
     def derived_with(self) -> str:
         """The key derived data is stored under (``derivation_key``)."""
-        return derivation_key(self.matcher.catalog.embedder.name)
+        return derivation_key(self.matcher.catalog.embedder)
 
     def derive(
         self,

@@ -121,6 +121,7 @@ STORED = {
         ({**STORED, "unrelated": "x"}, "mistypes .unrelated."),
         ({**STORED, "label_margin": 0.0}, "must be positive"),
         ({k: v for k, v in STORED.items() if k != "pairs"}, "pairs"),
+        ({**STORED, "pairs": 0}, "count its pairs"),
     ],
 )
 def test_a_broken_stored_calibration_is_refused(stored: object, message: str) -> None:
@@ -153,3 +154,23 @@ def test_anchor_pairs_are_seeded_and_need_a_store_with_skills(store: Store) -> N
     assert first.related and all(a.casefold() != b.casefold() for a, b in first.related)
     # Each label-margin query is another label of the skill whose row it names.
     assert all(text.casefold() != first.collection[row].casefold() for text, row in first.queries)
+
+
+@dataclass
+class _Calibrated(Trigrams):
+    scale: Calibration = IDENTITY
+
+    @property
+    def calibration(self) -> Calibration:
+        return self.scale
+
+
+def test_a_calibration_change_derives_stored_vacancies_again() -> None:
+    from service.vacancies.service import DERIVATION, derivation_key
+
+    bundled = _Calibrated()
+    assert derivation_key(bundled) == f"{bundled.name}|{DERIVATION}"  # unchanged keys
+    tuned = _Calibrated(scale=Calibration.from_json(STORED))
+    other = _Calibrated(scale=Calibration.from_json({**STORED, "label_margin": 0.3}))
+    assert derivation_key(tuned) != derivation_key(bundled)
+    assert derivation_key(tuned) != derivation_key(other)  # same weights, other scale

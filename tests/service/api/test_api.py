@@ -632,7 +632,15 @@ def test_a_calibrated_model_moves_every_cosine_threshold(client: TestClient) -> 
 
     live: Any = client.app.state.live.current  # type: ignore[attr-defined]
     base = live.catalog
-    scale = Calibration(unrelated=0.5, related=0.8, base_unrelated=0.8, base_related=0.9, pairs=9)
+    scale = Calibration(
+        unrelated=0.5,
+        related=0.8,
+        base_unrelated=0.8,
+        base_related=0.9,
+        label_margin=0.3,
+        base_label_margin=0.1,
+        pairs=9,
+    )
     catalog = Catalog(base.store, _Rescaled(base.embedder, scale), base.snapshot, 0.1)
     extractor = SkillExtractor(catalog)
     matcher = Matcher(catalog, extractor)
@@ -641,6 +649,7 @@ def test_a_calibrated_model_moves_every_cosine_threshold(client: TestClient) -> 
     assert settings.similarity_floor == pytest.approx(scale.cosine(0.85)) == 0.65
     assert settings.similarity_full == pytest.approx(scale.cosine(0.93)) == 0.89
     assert settings.wish_threshold == pytest.approx(3 * bundled.wish_threshold)
+    assert settings.strength_per_margin == pytest.approx(bundled.strength_per_margin / 3)
     assert matcher.linker._high == pytest.approx(3 * HIGH_MARGIN)
     assert extractor.default_threshold() >= 3 * VALIDATION_THRESHOLD
     assert live.extractor.default_threshold() < 3 * VALIDATION_THRESHOLD
