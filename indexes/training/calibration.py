@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from indexes.embedding.base import Embedder
 from indexes.embedding.calibration import Calibration
@@ -70,6 +71,11 @@ def _labels(store: Store) -> tuple[dict[str, str], dict[str, list[str]]]:
     return preferred, others
 
 
+def _other_forms(texts: list[str], preferred: str) -> list[str]:
+    """The texts that are not the preferred label written otherwise."""
+    return [t for t in texts if t.casefold() != preferred.casefold()]
+
+
 def anchor_texts(store: Store, seed: int, pairs: int = PAIRS) -> Anchors:
     """The anchors' texts, seeded: the same for every model."""
     rng = random.Random(seed)
@@ -97,8 +103,7 @@ def anchor_texts(store: Store, seed: int, pairs: int = PAIRS) -> Anchors:
         same = [
             (text, preferred[uri])
             for uri in skills
-            for text in sorted(others.get(uri, []))
-            if text.casefold() != preferred[uri].casefold()
+            for text in _other_forms(sorted(others.get(uri, [])), preferred[uri])
         ]
         related = rng.sample(same, min(pairs, len(same)))
     if len(related) < MIN_RELATED:
@@ -111,8 +116,7 @@ def anchor_texts(store: Store, seed: int, pairs: int = PAIRS) -> Anchors:
     alternatives = [
         (text, row[uri])
         for uri in chosen_skills
-        for text in sorted(others.get(uri, []))[:1]
-        if text.casefold() != preferred[uri].casefold()
+        for text in _other_forms(sorted(others.get(uri, []))[:1], preferred[uri])
     ]
     asked = rng.sample(alternatives, min(pairs, len(alternatives)))
     if len(asked) < MIN_RELATED:
@@ -123,21 +127,31 @@ def anchor_texts(store: Store, seed: int, pairs: int = PAIRS) -> Anchors:
     return Anchors(unrelated, related, [preferred[uri] for uri in chosen_skills], asked)
 
 
-def median_cosine(embedder: Embedder, pairs: list[tuple[str, str]]) -> float:
-    texts = sorted({t for pair in pairs for t in pair})
-    vectors = embedder.encode(texts, "query")
-    row = {t: i for i, t in enumerate(texts)}
-    left = vectors[[row[a] for a, _ in pairs]]
-    right = vectors[[row[b] for _, b in pairs]]
+Vectors = dict[str, NDArray[np.float32]]
+
+
+def embed_anchors(embedder: Embedder, anchors: Anchors) -> Vectors:
+    """Every anchor text embedded once (the pairs' labels recur in the collection)."""
+    texts = sorted(
+        {t for pairs in (anchors.unrelated, anchors.related) for pair in pairs for t in pair}
+        | set(anchors.collection)
+        | {text for text, _ in anchors.queries}
+    )
+    return dict(zip(texts, embedder.encode(texts, "query"), strict=True))
+
+
+def median_cosine(vectors: Vectors, pairs: list[tuple[str, str]]) -> float:
+    left = np.stack([vectors[a] for a, _ in pairs])
+    right = np.stack([vectors[b] for _, b in pairs])
     return float(np.median(np.einsum("ij,ij->i", left, right)))
 
 
 def median_label_margin(
-    embedder: Embedder, collection: list[str], queries: list[tuple[str, int]]
+    vectors: Vectors, collection: list[str], queries: list[tuple[str, int]]
 ) -> float:
     """The median margin of each query over its own label among ``collection``."""
-    labels = embedder.encode(collection, "query")
-    asked = embedder.encode([text for text, _ in queries], "query")
+    labels = np.stack([vectors[t] for t in collection])
+    asked = np.stack([vectors[text] for text, _ in queries])
     scores = asked @ labels.T
     first, last = BACKGROUND
     own = scores[np.arange(len(queries)), [r for _, r in queries]]
@@ -163,13 +177,14 @@ def measure_calibration(
         f"calibrating on {len(a.unrelated)} unrelated and {len(a.related)} related skill "
         f"pairs and {len(a.queries)} alternative labels among {len(a.collection)} skills"
     )
+    mine, theirs = embed_anchors(model, a), embed_anchors(base, a)
     calibration = Calibration(
-        unrelated=round(median_cosine(model, a.unrelated), 4),
-        related=round(median_cosine(model, a.related), 4),
-        base_unrelated=round(median_cosine(base, a.unrelated), 4),
-        base_related=round(median_cosine(base, a.related), 4),
-        label_margin=round(median_label_margin(model, a.collection, a.queries), 4),
-        base_label_margin=round(median_label_margin(base, a.collection, a.queries), 4),
+        unrelated=round(median_cosine(mine, a.unrelated), 4),
+        related=round(median_cosine(mine, a.related), 4),
+        base_unrelated=round(median_cosine(theirs, a.unrelated), 4),
+        base_related=round(median_cosine(theirs, a.related), 4),
+        label_margin=round(median_label_margin(mine, a.collection, a.queries), 4),
+        base_label_margin=round(median_label_margin(theirs, a.collection, a.queries), 4),
         pairs=min(len(a.unrelated), len(a.related), len(a.queries)),
     )
     if not (calibration.label_margin > 0 and calibration.base_label_margin > 0):

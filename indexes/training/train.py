@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexes.embedding.calibration import Calibration
+from indexes.embedding.calibration import Calibration, CalibrationError
 from indexes.embedding.load import E5_PREFIXES
 from indexes.embedding.torch_runtime import SentenceTransformerEmbedder
 from indexes.embedding.tuned import (
@@ -24,7 +24,6 @@ from indexes.embedding.tuned import (
     MANIFEST_NAME,
     TunedModelError,
     base_identity,
-    calibration_of,
     checksums,
     folder_name,
     read_manifest,
@@ -127,11 +126,12 @@ def train_model(
 
 def _calibrated(folder: Path) -> bool:
     """Whether the folder holds a readable calibration (a broken one is measured again)."""
-    if "calibration" not in read_manifest(folder):
+    stored = read_manifest(folder).get("calibration")
+    if stored is None:
         return False
     try:
-        calibration_of(folder)
-    except TunedModelError:
+        Calibration.from_json(stored)
+    except CalibrationError:
         return False
     return True
 
