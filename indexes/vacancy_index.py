@@ -28,7 +28,8 @@ from ontology.vacancy_store import IndexedVacancy, changes_since, indexed_vacanc
 NO_DATE = -1
 NEVER = 10**7  # an ordinal after every real expiry date
 # A vacancy belongs to every occupation whose title score lies this close to its best:
-# titles such as "Monteur/elektricien" name two occupations almost equally.
+# titles such as "Monteur/elektricien" name two occupations almost equally. On the
+# bundled model's scale; another model's index is given it mapped by its calibration.
 OCCUPATION_MARGIN = 0.02
 
 
@@ -65,12 +66,14 @@ class _Columns:
     alive: list[bool] = field(default_factory=list)
 
 
-def linked_occupations(occupations: Sequence[tuple[str, float]]) -> list[str]:
-    """The occupations a vacancy counts as: its best and those within the margin."""
+def linked_occupations(
+    occupations: Sequence[tuple[str, float]], margin: float = OCCUPATION_MARGIN
+) -> list[str]:
+    """The occupations a vacancy counts as: its best and those within ``margin``."""
     if not occupations:
         return []
     best = occupations[0][1]
-    return [uri for uri, score in occupations if score >= best - OCCUPATION_MARGIN]
+    return [uri for uri, score in occupations if score >= best - margin]
 
 
 def _discard(members: dict[str, set[int]], key: str, number: int) -> None:
@@ -84,9 +87,12 @@ def _discard(members: dict[str, set[int]], key: str, number: int) -> None:
 class VacancyIndex:
     """Vectors plus filter columns for the vacancies of one embedder; thread-safe."""
 
-    def __init__(self, embedder: str, dimension: int) -> None:
+    def __init__(
+        self, embedder: str, dimension: int, occupation_margin: float = OCCUPATION_MARGIN
+    ) -> None:
         self.embedder = embedder
         self.dimension = dimension
+        self.occupation_margin = occupation_margin  # on the embedder's own scale
         self.applied = 0  # the last change-log sequence number applied
         self._index: VectorIndex = create_index(dimension, "flat")
         self._lock = threading.Lock()  # the FAISS index and the columns
@@ -104,9 +110,15 @@ class VacancyIndex:
     # -- loading and following the store -----------------------------------------------
 
     @classmethod
-    def load(cls, store: Store, embedder: str, dimension: int) -> "VacancyIndex":
+    def load(
+        cls,
+        store: Store,
+        embedder: str,
+        dimension: int,
+        occupation_margin: float = OCCUPATION_MARGIN,
+    ) -> "VacancyIndex":
         """Every vacancy the store holds for ``embedder``."""
-        index = cls(embedder, dimension)
+        index = cls(embedder, dimension, occupation_margin)
         seq = last_change(store)  # read first: changes after it are replayed by sync
         index._apply(indexed_vacancies(store, embedder), [])
         index.applied = seq
@@ -150,7 +162,7 @@ class VacancyIndex:
                 columns.alive.append(True)
                 self._meta[row.number] = VacancyMeta(row.id, row.occupations, row.skills)
                 self._by_id[row.id] = row.number
-                for uri in linked_occupations(row.occupations):
+                for uri in linked_occupations(row.occupations, self.occupation_margin):
                     self._by_occupation.setdefault(uri, set()).add(row.number)
                 for skill in row.skills or []:
                     self._by_skill.setdefault(skill.uri, set()).add(row.number)
@@ -165,7 +177,7 @@ class VacancyIndex:
         meta = self._meta.pop(number)
         if self._by_id.get(meta.id) == number:
             del self._by_id[meta.id]
-        for uri in linked_occupations(meta.occupations):
+        for uri in linked_occupations(meta.occupations, self.occupation_margin):
             _discard(self._by_occupation, uri, number)
         for skill in meta.skills or []:
             _discard(self._by_skill, skill.uri, number)

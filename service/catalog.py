@@ -36,7 +36,7 @@ COLLECTION_OF = {
     ConceptKind.QUALIFICATION: "qualifications",
 }
 FALLBACK_LANGUAGES = ("nl", "en")
-PREFIX_BONUS = 0.05  # suggestions: a label that starts with what was typed ranks first
+PREFIX_BONUS = 0.05  # suggestions: a label starting with what was typed ranks first (bundled scale)
 SUGGEST_LEXICAL_WEIGHT = 0.5  # suggestions: characters count more while typing
 log = logging.getLogger("overstap.catalog")
 
@@ -140,11 +140,12 @@ class Catalog:
         vector = self.embedder.encode([query], "query")[0]  # once for every kind
         scored: list[tuple[ConceptKind, ConceptHit, Grade | None]] = []
         weight = self.suggest_lexical_weight
+        prefix_bonus = self.embedder.calibration.margin(PREFIX_BONUS)  # a score gap
         for kind in kinds:
             hits = self._search(kind, query, vector, limit, weight, None)
             for hit in hits:
                 grade = self.grade(kind, hit, weight)  # before the bonus: calibrated so
-                bonus = PREFIX_BONUS if fold(hit.label.text).startswith(typed) else 0.0
+                bonus = prefix_bonus if fold(hit.label.text).startswith(typed) else 0.0
                 scored.append((kind, replace(hit, score=hit.score + bonus), grade))
         scored.sort(key=lambda item: -item[1].score)
         labels = queries.preferred_labels(self.store, [h.concept for _, h, _ in scored[:limit]])

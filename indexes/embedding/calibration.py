@@ -12,9 +12,9 @@ scores) are mapped by their own measured ratio: the median margin of a skill's
 alternative label over its preferred label, among other skills' labels, with each
 model (issue 20's tuned model: cosines 5.37×, margins 4.81×). The margin anchor is
 dense-only; the thresholds it maps read fused scores (10–30 % character n-grams, which
-do not change with the model), so the map slightly overstates them. Two score gaps are
-not mapped: the vacancy index's occupation margin (``OCCUPATION_MARGIN``) and the
-suggest prefix bonus (``PREFIX_BONUS``). The bundled model's calibration
+do not change with the model), so the map slightly overstates them. The two score
+gaps that are not thresholds (the vacancy index's occupation margin and the suggest
+prefix bonus) are margins too and mapped the same way. The bundled model's calibration
 is the identity, so its behaviour does not change; a tuned model carries its own in its
 manifest (``overstap train`` measures it), so switching models needs no hand-tuning.
 

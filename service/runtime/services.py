@@ -14,7 +14,7 @@ from indexes.embedding.cache import EmbeddingCache
 from indexes.embedding.load import load_embedder
 from indexes.leases import BuildLock
 from indexes.snapshot import BuildStats, SnapshotDirectory
-from indexes.vacancy_index import VacancyIndex
+from indexes.vacancy_index import OCCUPATION_MARGIN, VacancyIndex
 from ontology.default import ensure_populated
 from ontology.store import Store
 from service.catalog import SUGGEST_LEXICAL_WEIGHT, Catalog
@@ -116,7 +116,8 @@ def open_services(
         limit_search_threads(settings.request_threads)
     catalog = open_catalog(settings, store, embedder, serving)
     key = derivation_key(catalog.embedder)
-    index = VacancyIndex.load(store, key, catalog.embedder.dimension)
+    margin = catalog.embedder.calibration.margin(OCCUPATION_MARGIN)
+    index = VacancyIndex.load(store, key, catalog.embedder.dimension, margin)
     services = _assemble(catalog, index, settings)
     services.vacancies.catch_up(on_vacancies)
     return services

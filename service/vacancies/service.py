@@ -242,7 +242,7 @@ class VacancyService:
         optional); the vacancy's own occupations are left out."""
         stored = self.get(vacancy_id)
         requirements = self.matcher.requirements
-        own = set(linked_occupations(stored.occupations))
+        own = set(linked_occupations(stored.occupations, self.index.occupation_margin))
         needs = {s.uri: s.confidence for s in stored.skills or []}
         if not needs:
             for uri in own:

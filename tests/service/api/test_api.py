@@ -653,3 +653,20 @@ def test_a_calibrated_model_moves_every_cosine_threshold(client: TestClient) -> 
     assert matcher.linker._high == pytest.approx(3 * HIGH_MARGIN)
     assert extractor.default_threshold() >= 3 * VALIDATION_THRESHOLD
     assert live.extractor.default_threshold() < 3 * VALIDATION_THRESHOLD
+    # The two score gaps that are not thresholds follow the margin scale as well.
+    from indexes.vacancy_index import OCCUPATION_MARGIN, linked_occupations
+    from models.vocabulary import ConceptKind
+
+    typed = "lass"
+    rescaled = catalog.suggest(typed, [ConceptKind.OCCUPATION], "nl", 5).results
+    plain = base.suggest(typed, [ConceptKind.OCCUPATION], "nl", 5).results
+    gaps = {
+        hit.uri: hit.score - other.score
+        for hit in rescaled
+        for other in plain
+        if hit.uri == other.uri and hit.matched_label.text.lower().startswith(typed)
+    }
+    assert gaps and all(gap == pytest.approx(0.10, abs=2e-4) for gap in gaps.values())
+    titles = [("a", 0.90), ("b", 0.87), ("c", 0.83)]
+    assert linked_occupations(titles) == ["a"]
+    assert linked_occupations(titles, scale.margin(OCCUPATION_MARGIN)) == ["a", "b"]
