@@ -37,11 +37,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexes.embedding.cache import EmbeddingCache, encode_cached
-from indexes.labels import LabelIndex, LabelRecord
-from indexes.title_text import clean_title
+from indexes.embedding.load import bundled_folder
 from models.vocabulary import ConceptKind
 from ontology.store import Store
-from service.evaluation.melo import load_dataset, metrics
+from service.evaluation.melo import element_index, load_dataset, metrics
 from service.runtime.services import open_embedder
 from service.settings import get_settings
 
@@ -120,14 +119,6 @@ def build_groups(per_concept: int, negatives: int, seed: int) -> list[Group]:
     return groups
 
 
-def _bundled_folder() -> Path:
-    settings = get_settings()
-    folders = sorted(settings.models_dir.glob("multilingual-e5-small-*"))
-    if not folders:
-        raise SystemExit(f"no bundled model under {settings.models_dir}: run overstap once")
-    return folders[0]
-
-
 class _Scorer:
     """Encoder + mean pooling + linear head (torch; imported only here)."""
 
@@ -164,7 +155,7 @@ class _Scorer:
 def train(out: Path, steps: int, per_step: int, learning_rate: float, seed: int) -> None:
     groups = build_groups(per_concept=8, negatives=7, seed=seed)
     print(f"{len(groups)} groups from the store", flush=True)
-    scorer = _Scorer(_bundled_folder(), fresh=True)
+    scorer = _Scorer(bundled_folder(get_settings().models_dir), fresh=True)
     torch = scorer.torch
     torch.manual_seed(seed)
     for name, parameter in scorer.encoder.named_parameters():
@@ -221,17 +212,14 @@ def evaluate(model: Path, melo: Path, dataset_name: str, top: int) -> dict[str, 
     scorer.encoder.eval()
     torch = scorer.torch
     torch.set_num_threads(settings.threads or 2)
-    embedder = open_embedder(settings)
     cache = EmbeddingCache(settings.cache_path)
     dataset = load_dataset(melo, dataset_name)
-    records = [LabelRecord(eid, "", "element", text) for eid, text in dataset.corpus]
     try:
-        vectors, _ = encode_cached(embedder, [r.text for r in records], "query", cache)
-        texts = [clean_title(text) for _, text in dataset.queries]
-        query_vectors, _ = encode_cached(embedder, texts, "query", cache)
+        records, index, texts, query_vectors = element_index(
+            dataset, open_embedder(settings), cache
+        )
     finally:
         cache.close()
-    index = LabelIndex.build(records, vectors)
     first: dict[str, list[tuple[str, float]]] = {}
     reranked: dict[str, NDArray[np.float32]] = {}
     started = time.perf_counter()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from indexes.embedding.base import Embedder
 from indexes.embedding.cache import EmbeddingCache, encode_cached
@@ -92,6 +93,31 @@ def metrics(ranked: dict[str, list[str]], relevant: dict[str, set[str]]) -> dict
     }
 
 
+def element_index(
+    dataset: MeloDataset,
+    embedder: Embedder | None,
+    cache: EmbeddingCache | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    concept_of: dict[str, str] | None = None,
+) -> tuple[list[LabelRecord], LabelIndex, list[str], NDArray[np.float32]]:
+    """The corpus as the service's LabelIndex, and the queries cleaned and embedded as
+    the service does: what every ranking here starts from. Records are keyed by corpus
+    element, or by ESCO concept through ``concept_of``; ``embedder=None`` leaves the
+    dense channel empty (lexical only)."""
+    records = [
+        LabelRecord(concept_of[eid] if concept_of else eid, "", "element", text)
+        for eid, text in dataset.corpus
+    ]
+    query_texts = [clean_title(text) for _, text in dataset.queries]  # as the service does
+    if embedder is None:
+        vectors = np.zeros((len(records), 1), dtype=np.float32)
+        query_vectors = np.zeros((len(query_texts), 1), dtype=np.float32)
+    else:
+        vectors, _ = encode_cached(embedder, [r.text for r in records], "query", cache, on_progress)
+        query_vectors, _ = encode_cached(embedder, query_texts, "query", cache, on_progress)
+    return records, LabelIndex.build(records, vectors), query_texts, query_vectors
+
+
 def evaluate(
     dataset: MeloDataset,
     embedder: Embedder | None,
@@ -106,17 +132,11 @@ def evaluate(
     > 0 fuses the two channels' rankings by reciprocal rank fusion instead of the
     weighted score sum, to compare the two fusions on a dev set."""
     started = time.perf_counter()
-    records = [LabelRecord(eid, "", "element", text) for eid, text in dataset.corpus]
-    query_texts = [clean_title(text) for _, text in dataset.queries]  # as the service does
-    if embedder is None:
-        if lexical_weight != 1.0:
-            raise MeloError("without an embedder only the lexical channel (weight 1) runs")
-        vectors = np.zeros((len(records), 1), dtype=np.float32)
-        query_vectors = np.zeros((len(query_texts), 1), dtype=np.float32)
-    else:
-        vectors, _ = encode_cached(embedder, [r.text for r in records], "query", cache, on_progress)
-        query_vectors, _ = encode_cached(embedder, query_texts, "query", cache, on_progress)
-    index = LabelIndex.build(records, vectors)
+    if embedder is None and lexical_weight != 1.0:
+        raise MeloError("without an embedder only the lexical channel (weight 1) runs")
+    records, index, query_texts, query_vectors = element_index(
+        dataset, embedder, cache, on_progress
+    )
 
     def rows(i: int, weight: float, k: int) -> list[int]:
         hits = index.search_rows(query_vectors[i], query_texts[i], k, weight)
@@ -178,11 +198,9 @@ def evaluate_concepts(
     """Concept-level variant (not MELO's protocol): rank ESCO concepts as the service's
     concept search does, to choose how label scores aggregate into a concept score."""
     concept_of = concept_mapping(folder, dataset)
-    records = [LabelRecord(concept_of[eid], "", "element", text) for eid, text in dataset.corpus]
-    vectors, _ = encode_cached(embedder, [r.text for r in records], "query", cache)
-    query_texts = [clean_title(text) for _, text in dataset.queries]
-    query_vectors, _ = encode_cached(embedder, query_texts, "query", cache)
-    index = LabelIndex.build(records, vectors)
+    _, index, query_texts, query_vectors = element_index(
+        dataset, embedder, cache, concept_of=concept_of
+    )
     ranked = {
         qid: [
             hit.concept
