@@ -5,7 +5,9 @@ Why a plain PyTorch loop rather than ``SentenceTransformer.fit``: the trainer be
 batcher that keeps one concept per batch and puts ISCO siblings together (see
 ``indexes.training.pairs.batches``) and a loop whose every random draw is seeded. The loss is
 the symmetric form of sentence-transformers' MultipleNegativesRankingLoss: every other
-positive in the batch is a negative for an anchor, and the other way round.
+positive in the batch is a negative for an anchor, and the other way round. Pairs that
+carry a mined hard negative (``indexes.training.negatives``) add it to the anchors'
+candidates, as that loss does with (anchor, positive, negative) triplets.
 
 The word-embedding matrix (250k tokens × 384, four fifths of e5-small's weights) stays
 frozen: the labels' vocabulary is already in it, training it would mostly move rare
@@ -26,9 +28,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexes.training.pairs import TrainingPair, batches
+
+if TYPE_CHECKING:
+    import torch
 
 E5_QUERY = "query: "
 
@@ -98,6 +103,18 @@ def plan_batches(pairs: list[TrainingPair], config: TrainConfig) -> list[list[Tr
     return planned
 
 
+def false_negative_mask(batch: list[TrainingPair], negatives: list[TrainingPair]) -> "torch.Tensor":
+    """Where a mined negative is a label of the anchor's own concept (it was mined for
+    another pair of the batch): those cells are masked, not pushed apart."""
+    import torch
+
+    mask = torch.zeros(len(batch), len(batch) + len(negatives), dtype=torch.bool)
+    for row, pair in enumerate(batch):
+        for column, other in enumerate(negatives, start=len(batch)):
+            mask[row, column] = pair.concept in other.negative_concepts
+    return mask
+
+
 def fine_tune(
     base_folder: Path,
     pairs: list[TrainingPair],
@@ -142,14 +159,20 @@ def fine_tune(
     for step, batch in enumerate(planned):
         for group in optimiser.param_groups:
             group["lr"] = _learning_rate(step, total, config)
+        negatives = [pair for pair in batch if pair.negative]
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=low_precision):
             anchors = embed([pair.anchor for pair in batch])
-            positives = embed([pair.positive for pair in batch])
-        logits = anchors.float() @ positives.float().T * config.scale
+            candidates = embed(
+                [pair.positive for pair in batch] + [pair.negative or "" for pair in negatives]
+            )
+        logits = anchors.float() @ candidates.float().T * config.scale
+        if negatives:
+            logits = logits.masked_fill(false_negative_mask(batch, negatives), float("-inf"))
         target = torch.arange(len(batch))
+        # Anchors choose among every candidate; positives choose among the anchors only.
         loss = (
             torch.nn.functional.cross_entropy(logits, target)
-            + torch.nn.functional.cross_entropy(logits.T, target)
+            + torch.nn.functional.cross_entropy(logits[:, : len(batch)].T, target)
         ) / 2
         optimiser.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]

@@ -34,6 +34,8 @@ class TrainingPair:
     concept: str
     family: str
     source: str
+    negative: str | None = None  # a label of another concept, mined from the store
+    negative_concepts: tuple[str, ...] = ()  # every concept that carries the negative
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,16 @@ class PairRecipe:
     max_skill_pairs: int = 6_000
     max_description_pairs: int = 0
     max_pairs: int = 40_000
+    hard_negatives: int = 0  # an occupation pair's negative is one of this many nearest
 
     def describe(self) -> dict[str, int]:
         """For the model manifest (and the folder name's hash). Options added after a
         recipe was first used are left out while off, so the same recipe keeps naming
         the same folder and a trained model is reused."""
         described = asdict(self)
-        if not self.max_description_pairs:
-            del described["max_description_pairs"]
+        for later in ("max_description_pairs", "hard_negatives"):
+            if not described[later]:
+                del described[later]
         return described
 
 
@@ -205,7 +209,9 @@ def pairs_digest(pairs: list[TrainingPair]) -> str:
     """A hash over the training data, pinned in the model's manifest."""
     digest = hashlib.sha256()
     for pair in pairs:
-        digest.update(f"{pair.anchor}\t{pair.positive}\t{pair.concept}\n".encode())
+        # A negative is hashed only when there is one: pairs without keep their digest.
+        negative = f"\t{pair.negative}\t{','.join(pair.negative_concepts)}" if pair.negative else ""
+        digest.update(f"{pair.anchor}\t{pair.positive}\t{pair.concept}{negative}\n".encode())
     return digest.hexdigest()
 
 

@@ -33,6 +33,7 @@ from indexes.embedding.tuned import (
 from indexes.folders import replace_folder
 from indexes.training.calibration import CalibrationDataError, measure_calibration
 from indexes.training.fine_tune import StepCallback, TrainConfig, TrainStats, fine_tune
+from indexes.training.negatives import mine_hard_negatives
 from indexes.training.pairs import PairRecipe, TrainingPair, build_pairs, pairs_digest
 from ontology.store import Store
 
@@ -70,12 +71,24 @@ def train_model(
             f"the store yields {len(pairs)} label pairs: import an ontology with alternative "
             "or translated labels first (e.g. `overstap import esco …`)"
         )
+    if recipe.hard_negatives:
+        base = SentenceTransformerEmbedder(str(base_folder), base_folder.name, E5_PREFIXES)
+        pairs = mine_hard_negatives(
+            pairs,
+            store,
+            lambda texts: base.encode(texts, "query"),
+            recipe.hard_negatives,
+            config.seed,
+            say,
+        )
     data = {
         "ontology_versions": store.stats().versions,
         "pairs": len(pairs),
         "pairs_sha256": pairs_digest(pairs),
         "sources": _count_sources(pairs),
     }
+    if recipe.hard_negatives:
+        data["hard_negatives"] = sum(pair.negative is not None for pair in pairs)
     inputs = {
         "base": base_identity(base_folder),
         "recipe": recipe.describe(),

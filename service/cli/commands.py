@@ -327,6 +327,14 @@ def train(
             min=0, help="Skill description → label pairs (first sentence), at most; 0: none."
         ),
     ] = PairRecipe.max_description_pairs,
+    hard_negatives: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Give each occupation pair one label of another occupation, drawn from the "
+            "base model's N nearest, as a hard negative (5 was measured); 0: none.",
+        ),
+    ] = PairRecipe.hard_negatives,
     max_steps: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many batches (smoke runs).")
     ] = None,
@@ -351,6 +359,7 @@ def train(
         nl_en_any_english=nl_en_any_english,
         max_skill_pairs=skill_pairs,
         max_description_pairs=description_pairs,
+        hard_negatives=hard_negatives,
     )
     config = TrainConfig(
         seed=seed,

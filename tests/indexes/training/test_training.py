@@ -4,23 +4,32 @@ bundled model, a versioned folder with a manifest, and refusal of altered folder
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from indexes.embedding.base import EmbedderError
 from indexes.embedding.calibration import Calibration
 from indexes.embedding.load import load_embedder
 from indexes.embedding.tuned import MANIFEST_NAME
-from indexes.training.fine_tune import TrainConfig, cpu_has_bf16, plan_batches
+from indexes.training.fine_tune import (
+    TrainConfig,
+    cpu_has_bf16,
+    false_negative_mask,
+    plan_batches,
+)
+from indexes.training.negatives import mine_hard_negatives
 from indexes.training.pairs import (
     DESCRIPTION_CHARS,
     PairRecipe,
+    TrainingPair,
     batches,
     build_pairs,
     description_head,
+    pairs_digest,
 )
 from models.vocabulary import ConceptKind
 from ontology.importers.esco import EscoImporter
@@ -116,6 +125,56 @@ def base_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def test_mined_hard_negatives_name_other_occupations(store: Store, base_models: Path) -> None:
+    from indexes.embedding.load import E5_PREFIXES, bundled_folder
+    from indexes.embedding.torch_runtime import SentenceTransformerEmbedder
+
+    pairs = build_pairs(_mini_store(store), PairRecipe(), seed=1)
+    folder = bundled_folder(base_models)
+    model = SentenceTransformerEmbedder(str(folder), folder.name, E5_PREFIXES)
+
+    def encode(texts: Sequence[str]) -> NDArray[np.float32]:
+        return model.encode(texts, "query")
+
+    assert mine_hard_negatives(pairs, store, encode, pool=0, seed=1) == pairs  # off
+    mined = mine_hard_negatives(pairs, store, encode, pool=5, seed=1)
+    assert mine_hard_negatives(pairs, store, encode, pool=5, seed=1) == mined  # seeded
+    assert [(p.anchor, p.positive, p.concept) for p in mined] == [
+        (p.anchor, p.positive, p.concept) for p in pairs
+    ]  # the same pairs in the same order
+    with_negative = [p for p in mined if p.negative]
+    assert with_negative and all(p.source.startswith("occupation") for p in with_negative)
+    owners: dict[tuple[str, str], set[str]] = {}
+    for uri, language, _kind, text in store.labels_of(ConceptKind.OCCUPATION):
+        owners.setdefault((language, text), set()).add(uri)
+    for pair in with_negative:
+        assert pair.negative is not None
+        language = next(lang for lang, text in owners if text == pair.positive)
+        # A label of other occupations only, in the positive's language …
+        assert set(pair.negative_concepts) == owners[(language, pair.negative)]
+        assert pair.concept not in pair.negative_concepts
+        # … that the base model scores below the positive (else it may be a synonym).
+        anchor, positive, negative = encode([pair.anchor, pair.positive, pair.negative])
+        assert float(anchor @ negative) < float(anchor @ positive)
+    plain = [p for p in mined if not p.negative]
+    assert pairs_digest(plain) == pairs_digest([p for p in pairs if p in plain])
+    assert pairs_digest(mined) != pairs_digest(pairs)  # the training data changed
+
+
+def test_a_negative_of_the_anchors_own_concept_is_masked() -> None:
+    def pair(concept: str, negative_of: tuple[str, ...] = ()) -> TrainingPair:
+        negative = "label" if negative_of else None
+        return TrainingPair("a", "p", concept, "f", "occupation_alt_nl", negative, negative_of)
+
+    batch = [pair("x", ("y",)), pair("y", ("z", "w")), pair("z")]
+    mask = false_negative_mask(batch, [p for p in batch if p.negative])
+    assert mask.shape == (3, 5)
+    # Columns 3 and 4 are x's and y's negatives: y's own label for row y, z's for row z.
+    assert mask.nonzero().tolist() == [[1, 3], [2, 4]]
+    assert PairRecipe(hard_negatives=5).describe()["hard_negatives"] == 5
+    assert "hard_negatives" not in PairRecipe().describe()  # old folders keep their names
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, base_models: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A data dir whose models folder holds a link to the bundled base model only, so
@@ -192,6 +251,12 @@ def test_train_runs_steps_and_builds_a_pinned_model(
 
     other, _ = _train(cli, "--seed", "14")
     assert other != folder  # other inputs, other version
+
+    mined, _ = _train(cli, "--hard-negatives", "5")
+    assert mined != folder
+    manifest = json.loads((mined / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["recipe"]["hard_negatives"] == 5
+    assert 0 < manifest["data"]["hard_negatives"] <= manifest["data"]["pairs"]
 
 
 def test_an_empty_store_is_refused_clearly(
