@@ -153,9 +153,13 @@ def test_mined_hard_negatives_name_other_occupations(store: Store, base_models: 
         # A label of other occupations only, in the positive's language …
         assert set(pair.negative_concepts) == owners[(language, pair.negative)]
         assert pair.concept not in pair.negative_concepts
-        # … that the base model scores below the positive (else it may be a synonym).
-        anchor, positive, negative = encode([pair.anchor, pair.positive, pair.negative])
-        assert float(anchor @ negative) < float(anchor @ positive)
+        # … among the base model's five nearest such labels to the anchor.
+        others = sorted(
+            t for (lang, t), uris in owners.items() if lang == language and pair.concept not in uris
+        )
+        scores = encode(others) @ encode([pair.anchor])[0]
+        fifth = np.sort(scores)[-5] if len(scores) >= 5 else scores.min()
+        assert scores[others.index(pair.negative)] >= fifth - 1e-5  # batching may jitter
     plain = [p for p in mined if not p.negative]
     assert pairs_digest(plain) == pairs_digest([p for p in pairs if p in plain])
     assert pairs_digest(mined) != pairs_digest(pairs)  # the training data changed
