@@ -5,7 +5,7 @@ of the batcher add siblings only by chance. What the full ESCO makes hard are
 near-duplicates across groups (assistent-automonteur, wegenwacht, automonteur): labels
 the base model already puts close to the anchor but that name another occupation.
 Giving each occupation pair one such label as an extra candidate teaches the model to
-part them. Measured on MELO dev (README, *Quality: MELO*) before it became an option.
+part them (measured on MELO: README, *Quality: MELO*).
 
 Each negative is drawn, seeded, from the base model's ``pool`` nearest labels of other
 occupations in the positive's language (the language the model must answer in),
@@ -15,7 +15,7 @@ the one sentence-transformers' ``mine_hard_negatives`` offers: for a Dutch ancho
 English positive the bundled model scores many English labels of other occupations
 higher than the right one (it is weak across languages), and those are exactly the
 negatives to learn from. Measured on MELO dev with that guard (16,566 negatives instead
-of 26,7xx): bel_q_nl_c_en 0.4530, below the recipe without negatives (0.4628).
+of 26,751): bel_q_nl_c_en 0.4530, below the recipe without negatives (0.4628).
 """
 
 import random
