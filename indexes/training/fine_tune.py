@@ -103,16 +103,38 @@ def plan_batches(pairs: list[TrainingPair], config: TrainConfig) -> list[list[Tr
     return planned
 
 
-def false_negative_mask(batch: list[TrainingPair], negatives: list[TrainingPair]) -> "torch.Tensor":
-    """Where a mined negative is a label of the anchor's own concept (it was mined for
-    another pair of the batch): those cells are masked, not pushed apart."""
+def false_negative_mask(batch: list[TrainingPair]) -> "torch.Tensor":
+    """Which (anchor, candidate) cells to leave out of the loss: a mined negative that a
+    label of the anchor's own concept shares (it was mined for another pair of the
+    batch) is masked, not pushed apart. Columns: the positives, then the negatives in
+    batch order."""
     import torch
 
-    mask = torch.zeros(len(batch), len(batch) + len(negatives), dtype=torch.bool)
-    for row, pair in enumerate(batch):
-        for column, other in enumerate(negatives, start=len(batch)):
-            mask[row, column] = pair.concept in other.negative_concepts
-    return mask
+    negatives = [pair.negative_concepts for pair in batch if pair.negative]
+    return torch.tensor(
+        [
+            [False] * len(batch) + [pair.concept in carriers for carriers in negatives]
+            for pair in batch
+        ],
+        dtype=torch.bool,
+    )
+
+
+def contrastive_loss(
+    anchors: "torch.Tensor", candidates: "torch.Tensor", mask: "torch.Tensor", scale: float
+) -> "torch.Tensor":
+    """Symmetric in-batch loss: anchor i must pick candidate i (its positive) among every
+    candidate (the batch's positives, then its mined negatives), and positive i must
+    pick anchor i among the anchors. Without negatives this is exactly the loss before
+    negatives existed, so old recipes train to the same weights."""
+    import torch
+
+    logits = (anchors.float() @ candidates.float().T * scale).masked_fill(mask, float("-inf"))
+    target = torch.arange(len(anchors))
+    return (
+        torch.nn.functional.cross_entropy(logits, target)
+        + torch.nn.functional.cross_entropy(logits[:, : len(anchors)].T, target)
+    ) / 2
 
 
 def fine_tune(
@@ -159,21 +181,11 @@ def fine_tune(
     for step, batch in enumerate(planned):
         for group in optimiser.param_groups:
             group["lr"] = _learning_rate(step, total, config)
-        negatives = [pair for pair in batch if pair.negative]
+        negatives = [pair.negative for pair in batch if pair.negative]
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=low_precision):
             anchors = embed([pair.anchor for pair in batch])
-            candidates = embed(
-                [pair.positive for pair in batch] + [pair.negative or "" for pair in negatives]
-            )
-        logits = anchors.float() @ candidates.float().T * config.scale
-        if negatives:
-            logits = logits.masked_fill(false_negative_mask(batch, negatives), float("-inf"))
-        target = torch.arange(len(batch))
-        # Anchors choose among every candidate; positives choose among the anchors only.
-        loss = (
-            torch.nn.functional.cross_entropy(logits, target)
-            + torch.nn.functional.cross_entropy(logits[:, : len(batch)].T, target)
-        ) / 2
+            candidates = embed([pair.positive for pair in batch] + negatives)
+        loss = contrastive_loss(anchors, candidates, false_negative_mask(batch), config.scale)
         optimiser.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()

@@ -9,20 +9,20 @@ part them (measured on MELO: README, *Quality: MELO*).
 
 Each negative is drawn, seeded, from the base model's ``pool`` nearest labels of other
 occupations in the positive's language (the language the model must answer in),
-skipping labels of the pair's own occupation (ESCO lets two occupations share a label
-text). There is no guard against candidates the base model scores above the positive,
-the one sentence-transformers' ``mine_hard_negatives`` offers: for a Dutch anchor and an
-English positive the bundled model scores many English labels of other occupations
-higher than the right one (it is weak across languages), and those are exactly the
-negatives to learn from. Measured on MELO dev with that guard (16,566 negatives instead
-of 26,751): bel_q_nl_c_en 0.4530, below the recipe without negatives (0.4628).
+skipping every label whose text (casefolded, in any language) the pair's own
+occupation carries: ESCO lets occupations share a label text. There is no guard against
+candidates the base model scores above the positive, the one sentence-transformers'
+``mine_hard_negatives`` offers: for a Dutch anchor and an English positive the bundled
+model scores many English labels of other occupations higher than the right one (it is
+weak across languages), and those are exactly the negatives to learn from. Measured on
+MELO dev with that guard (16,566 negatives instead of 26,751): bel_q_nl_c_en 0.4530,
+below the recipe without negatives (0.4628).
 """
 
 import random
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,38 +34,38 @@ from ontology.store import Store
 Encode = Callable[[Sequence[str]], NDArray[np.float32]]
 """Texts to L2-normalised vectors, all embedded the same way (the training's query form)."""
 
-CHUNK = 2_048  # anchors scored at a time: 2,048 × 30,000 labels × 4 bytes = 245 MB
+CHUNK = 1_024  # anchors scored at a time: 1,024 × 32,000 labels × 4 bytes = 131 MB
 
 
-@dataclass
-class _Labels:
-    """One language's occupation label texts and the occupations that carry each."""
-
-    texts: list[str]
-    owners: list[frozenset[str]]
-
-
-def _labels_by_language(store: Store) -> dict[str, _Labels]:
-    owners: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+def _owners(store: Store) -> tuple[dict[str, list[str]], dict[str, frozenset[str]]]:
+    """Each language's occupation label texts, and the occupations that carry a text in
+    any language (casefolded): "chef" is a Dutch label of one occupation and an English
+    label of another, so neither may be the other's negative."""
+    texts: dict[str, set[str]] = defaultdict(set)
+    owners: dict[str, set[str]] = defaultdict(set)
     for uri, language, _kind, text in store.labels_of(ConceptKind.OCCUPATION):
-        owners[language][text].add(uri)
-    return {
-        language: _Labels(sorted(texts), [frozenset(texts[t]) for t in sorted(texts)])
-        for language, texts in owners.items()
-    }
+        texts[language].add(text)
+        owners[text.casefold()].add(uri)
+    frozen = {key: frozenset(uris) for key, uris in owners.items()}
+    return {language: sorted(found) for language, found in texts.items()}, frozen
 
 
-def _language_of(pair: TrainingPair, labels: dict[str, _Labels]) -> str | None:
-    for language, known in labels.items():
-        index = _find(known.texts, pair.positive)
-        if index is not None and pair.concept in known.owners[index]:
-            return language
-    return None
+def _language(pair: TrainingPair) -> str:
+    """The positive's language, which the pair's source names last (``occupation_alt_nl``,
+    ``occupation_nl_en``): the language the model must answer in."""
+    return pair.source.rsplit("_", 1)[-1]
 
 
-def _find(texts: list[str], text: str) -> int | None:
-    at = bisect_left(texts, text)
-    return at if at < len(texts) and texts[at] == text else None
+def _nearest(scores: NDArray[np.float32], n: int) -> list[int]:
+    """The columns of the ``n`` highest finite scores, best first, ties broken by the
+    lower column, so the draw does not depend on how numpy partitions."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    if len(finite) > n:
+        values = scores[finite]
+        threshold = np.partition(values, len(finite) - n)[len(finite) - n]
+        above = finite[values > threshold]
+        finite = np.concatenate([above, finite[values == threshold][: n - len(above)]])
+    return sorted((int(c) for c in finite), key=lambda c: (-float(scores[c]), c))
 
 
 def mine_hard_negatives(
@@ -77,44 +77,42 @@ def mine_hard_negatives(
     say: Callable[[str], None] | None = None,
 ) -> list[TrainingPair]:
     """The same pairs in the same order, occupation pairs with a ``negative`` (skill
-    pairs are left as they are)."""
+    pairs are left as they are). Seeded apart from ``build_pairs``'s draws."""
     if pool <= 0:
         return pairs
-    labels = _labels_by_language(store)
+    texts, owners = _owners(store)
     wanted: dict[str, list[int]] = defaultdict(list)
     for i, pair in enumerate(pairs):
-        if pair.source.startswith("occupation"):
-            language = _language_of(pair, labels)
-            if language is not None:
-                wanted[language].append(i)
-    # Anchors and positives are occupation labels too: every text is embedded once.
-    ends = {t for js in wanted.values() for i in js for t in (pairs[i].anchor, pairs[i].positive)}
-    texts = sorted(ends.union(*(known.texts for known in labels.values())))
+        if pair.source.startswith("occupation") and _language(pair) in texts:
+            wanted[_language(pair)].append(i)
+    # Every text is embedded once: the candidates and the anchors (labels themselves).
+    needed = {pairs[i].anchor for indices in wanted.values() for i in indices}
+    embedded = sorted(needed.union(*(texts[language] for language in wanted)))
     if say:
-        say(f"mining hard negatives: embedding {len(texts):,} occupation labels")
-    vectors = encode(texts)
-    row_of = {text: row for row, text in enumerate(texts)}
-    rng = random.Random(seed)
+        say(f"mining hard negatives: embedding {len(embedded):,} occupation labels")
+    vectors = encode(embedded)
+    row_of = {text: row for row, text in enumerate(embedded)}
+    rng = random.Random(f"hard-negatives:{seed}")
     mined = list(pairs)
     for language in sorted(wanted):
-        indices, known = wanted[language], labels[language]
-        candidates = vectors[[row_of[text] for text in known.texts]]
-        anchors = vectors[[row_of[pairs[i].anchor] for i in indices]]
-        depth = min(pool + 64, len(known.texts))  # room for the pair's own labels
+        indices, labels = wanted[language], texts[language]
+        own: dict[str, list[int]] = defaultdict(list)
+        for column, text in enumerate(labels):
+            for uri in owners[text.casefold()]:
+                own[uri].append(column)
+        candidates = vectors[[row_of[text] for text in labels]]
         for start in range(0, len(indices), CHUNK):
-            scores = anchors[start : start + CHUNK] @ candidates.T
-            nearest = np.argpartition(-scores, depth - 1, axis=1)[:, :depth]
-            for row, columns in enumerate(nearest):
-                at = start + row
-                pair = pairs[indices[at]]
-                ranked = columns[np.argsort(-scores[row, columns], kind="stable")]
-                usable = [int(c) for c in ranked if pair.concept not in known.owners[c]][:pool]
-                if usable:
-                    chosen = usable[rng.randrange(len(usable))]
-                    mined[indices[at]] = replace(
+            chunk = [pairs[i] for i in indices[start : start + CHUNK]]
+            scores = vectors[[row_of[pair.anchor] for pair in chunk]] @ candidates.T
+            for row, pair in enumerate(chunk):
+                scores[row, own[pair.concept]] = -np.inf  # its own labels, any language
+                nearest = _nearest(scores[row], pool)
+                if nearest:
+                    text = labels[nearest[rng.randrange(len(nearest))]]
+                    mined[indices[start + row]] = replace(
                         pair,
-                        negative=known.texts[chosen],
-                        negative_concepts=tuple(sorted(known.owners[chosen])),
+                        negative=text,
+                        negative_concepts=tuple(sorted(owners[text.casefold()])),
                     )
     if say:
         found = sum(pair.negative is not None for pair in mined)

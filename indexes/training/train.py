@@ -71,24 +71,12 @@ def train_model(
             f"the store yields {len(pairs)} label pairs: import an ontology with alternative "
             "or translated labels first (e.g. `overstap import esco …`)"
         )
-    if recipe.hard_negatives:
-        base = SentenceTransformerEmbedder(str(base_folder), base_folder.name, E5_PREFIXES)
-        pairs = mine_hard_negatives(
-            pairs,
-            store,
-            lambda texts: base.encode(texts, "query"),
-            recipe.hard_negatives,
-            config.seed,
-            say,
-        )
-    data = {
+    data: dict[str, object] = {
         "ontology_versions": store.stats().versions,
         "pairs": len(pairs),
         "pairs_sha256": pairs_digest(pairs),
         "sources": _count_sources(pairs),
     }
-    if recipe.hard_negatives:
-        data["hard_negatives"] = sum(pair.negative is not None for pair in pairs)
     inputs = {
         "base": base_identity(base_folder),
         "recipe": recipe.describe(),
@@ -111,6 +99,13 @@ def train_model(
             if not _calibrated(final):
                 calibration = calibrate(store, final, base_folder, config.seed, say)
             return TrainResult(final, f"tuned:{final.name}", None, len(pairs), calibration)
+    if recipe.hard_negatives:
+        # After the reuse check, and not part of the folder's name: store, recipe, seed
+        # and base fix the mining, while its nearest-neighbour floats may differ in the
+        # last bit on another CPU. The mined data is pinned in the manifest instead.
+        pairs = _with_hard_negatives(store, base_folder, pairs, recipe, config.seed, say)
+        data["hard_negatives"] = sum(pair.negative is not None for pair in pairs)
+        data["mined_sha256"] = pairs_digest(pairs)
     models_dir.mkdir(parents=True, exist_ok=True)
     # Beside the final folder (same file system), so the swap is a rename.
     temporary = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".{final.name}.tmp-"))
@@ -135,6 +130,22 @@ def train_model(
         shutil.rmtree(temporary, ignore_errors=True)  # gone already after a success
     calibration = calibrate(store, final, base_folder, config.seed, say)
     return TrainResult(final, f"tuned:{final.name}", stats, len(pairs), calibration)
+
+
+def _with_hard_negatives(
+    store: Store,
+    base_folder: Path,
+    pairs: list[TrainingPair],
+    recipe: PairRecipe,
+    seed: int,
+    say: Callable[[str], None],
+) -> list[TrainingPair]:
+    """Mine with the base model in its own scope, so its half gigabyte is freed before
+    training loads the model again."""
+    base = SentenceTransformerEmbedder(str(base_folder), base_folder.name, E5_PREFIXES)
+    return mine_hard_negatives(
+        pairs, store, lambda texts: base.encode(texts, "query"), recipe.hard_negatives, seed, say
+    )
 
 
 def _calibrated(folder: Path) -> bool:

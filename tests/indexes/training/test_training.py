@@ -17,6 +17,7 @@ from indexes.embedding.load import load_embedder
 from indexes.embedding.tuned import MANIFEST_NAME
 from indexes.training.fine_tune import (
     TrainConfig,
+    contrastive_loss,
     cpu_has_bf16,
     false_negative_mask,
     plan_batches,
@@ -144,19 +145,20 @@ def test_mined_hard_negatives_name_other_occupations(store: Store, base_models: 
     ]  # the same pairs in the same order
     with_negative = [p for p in mined if p.negative]
     assert with_negative and all(p.source.startswith("occupation") for p in with_negative)
-    owners: dict[tuple[str, str], set[str]] = {}
+    carriers: dict[str, set[str]] = {}  # casefolded text → occupations, any language
+    texts: dict[str, set[str]] = {}
     for uri, language, _kind, text in store.labels_of(ConceptKind.OCCUPATION):
-        owners.setdefault((language, text), set()).add(uri)
+        carriers.setdefault(text.casefold(), set()).add(uri)
+        texts.setdefault(language, set()).add(text)
     for pair in with_negative:
         assert pair.negative is not None
-        language = next(lang for lang, text in owners if text == pair.positive)
-        # A label of other occupations only, in the positive's language …
-        assert set(pair.negative_concepts) == owners[(language, pair.negative)]
+        language = pair.source.rsplit("_", 1)[-1]  # the positive's language
+        assert pair.positive in texts[language] and pair.negative in texts[language]
+        # A label of other occupations only, in no language one of the pair's own …
+        assert set(pair.negative_concepts) == carriers[pair.negative.casefold()]
         assert pair.concept not in pair.negative_concepts
         # … among the base model's five nearest such labels to the anchor.
-        others = sorted(
-            t for (lang, t), uris in owners.items() if lang == language and pair.concept not in uris
-        )
+        others = sorted(t for t in texts[language] if pair.concept not in carriers[t.casefold()])
         scores = encode(others) @ encode([pair.anchor])[0]
         fifth = np.sort(scores)[-5] if len(scores) >= 5 else scores.min()
         assert scores[others.index(pair.negative)] >= fifth - 1e-5  # batching may jitter
@@ -171,12 +173,41 @@ def test_a_negative_of_the_anchors_own_concept_is_masked() -> None:
         return TrainingPair("a", "p", concept, "f", "occupation_alt_nl", negative, negative_of)
 
     batch = [pair("x", ("y",)), pair("y", ("z", "w")), pair("z")]
-    mask = false_negative_mask(batch, [p for p in batch if p.negative])
+    mask = false_negative_mask(batch)
     assert mask.shape == (3, 5)
     # Columns 3 and 4 are x's and y's negatives: y's own label for row y, z's for row z.
     assert mask.nonzero().tolist() == [[1, 3], [2, 4]]
     assert PairRecipe(hard_negatives=5).describe()["hard_negatives"] == 5
     assert "hard_negatives" not in PairRecipe().describe()  # old folders keep their names
+
+
+def test_the_loss_uses_mined_negatives_and_skips_masked_ones() -> None:
+    import torch
+
+    torch.manual_seed(0)
+    unit = torch.nn.functional.normalize
+    anchors, positives = unit(torch.randn(4, 8), dim=-1), unit(torch.randn(4, 8), dim=-1)
+    none = torch.zeros(4, 4, dtype=torch.bool)
+    plain = contrastive_loss(anchors, positives, none, 20.0)
+    logits = anchors @ positives.T * 20.0
+    target = torch.arange(4)
+    before = (
+        torch.nn.functional.cross_entropy(logits, target)
+        + torch.nn.functional.cross_entropy(logits.T, target)
+    ) / 2
+    assert torch.equal(plain, before)  # without negatives, the loss of old recipes
+
+    # A negative close to anchor 0 raises the loss; masked for anchor 0, it is ignored.
+    negative = anchors[:1].clone()
+    candidates = torch.cat([positives, negative])
+    harder = contrastive_loss(anchors, candidates, torch.zeros(4, 5, dtype=torch.bool), 20.0)
+    assert harder > plain
+    masked = torch.zeros(4, 5, dtype=torch.bool)
+    masked[0, 4] = True
+    assert contrastive_loss(anchors, candidates, masked, 20.0) < harder
+    lone = torch.ones(4, 5, dtype=torch.bool)
+    lone[:, :4] = False  # the negative masked for every anchor: back to the plain loss
+    assert torch.allclose(contrastive_loss(anchors, candidates, lone, 20.0), plain)
 
 
 @pytest.fixture
@@ -261,6 +292,9 @@ def test_train_runs_steps_and_builds_a_pinned_model(
     manifest = json.loads((mined / MANIFEST_NAME).read_text(encoding="utf-8"))
     assert manifest["recipe"]["hard_negatives"] == 5
     assert 0 < manifest["data"]["hard_negatives"] <= manifest["data"]["pairs"]
+    assert manifest["data"]["mined_sha256"] != manifest["data"]["pairs_sha256"]
+    again = cli("train", "--max-steps", "2", "--batch-size", "4", "--hard-negatives", "5")
+    assert "reusing it" in again.output and "mining" not in again.output  # no model loaded
 
 
 def test_an_empty_store_is_refused_clearly(
