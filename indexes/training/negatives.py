@@ -83,8 +83,9 @@ def mine_hard_negatives(
     texts, owners = _owners(store)
     wanted: dict[str, list[int]] = defaultdict(list)
     for i, pair in enumerate(pairs):
-        if pair.source.startswith("occupation") and _language(pair) in texts:
-            wanted[_language(pair)].append(i)
+        language = _language(pair)
+        if pair.source.startswith("occupation") and language in texts:
+            wanted[language].append(i)
     # Every text is embedded once: the candidates and the anchors (labels themselves).
     needed = {pairs[i].anchor for indices in wanted.values() for i in indices}
     embedded = sorted(needed.union(*(texts[language] for language in wanted)))
