@@ -51,7 +51,7 @@ class PairRecipe:
     max_skill_pairs: int = 6_000
     max_description_pairs: int = 0
     max_pairs: int = 40_000
-    hard_negatives: int = 0  # an occupation pair's negative is one of this many nearest
+    hard_negatives: int = 5  # an occupation pair's negative is one of this many nearest
 
     def describe(self) -> dict[str, int]:
         """For the model manifest (and the folder name's hash). Options added after a

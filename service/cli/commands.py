@@ -332,7 +332,7 @@ def train(
         typer.Option(
             min=0,
             help="Give each occupation pair one label of another occupation, drawn from the "
-            "base model's N nearest, as a hard negative (5 was measured); 0: none.",
+            "base model's N nearest, as a hard negative (5: chosen on MELO dev); 0: none.",
         ),
     ] = PairRecipe.hard_negatives,
     max_steps: Annotated[

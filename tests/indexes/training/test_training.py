@@ -177,8 +177,9 @@ def test_a_negative_of_the_anchors_own_concept_is_masked() -> None:
     assert mask.shape == (3, 5)
     # Columns 3 and 4 are x's and y's negatives: y's own label for row y, z's for row z.
     assert mask.nonzero().tolist() == [[1, 3], [2, 4]]
-    assert PairRecipe(hard_negatives=5).describe()["hard_negatives"] == 5
-    assert "hard_negatives" not in PairRecipe().describe()  # old folders keep their names
+    assert PairRecipe().describe()["hard_negatives"] == 5  # the default since issue 20
+    # Without them, the recipe names the folders of before.
+    assert "hard_negatives" not in PairRecipe(hard_negatives=0).describe()
 
 
 def test_the_loss_uses_mined_negatives_and_skips_masked_ones() -> None:
@@ -287,14 +288,17 @@ def test_train_runs_steps_and_builds_a_pinned_model(
     other, _ = _train(cli, "--seed", "14")
     assert other != folder  # other inputs, other version
 
-    mined, _ = _train(cli, "--hard-negatives", "5")
-    assert mined != folder
-    manifest = json.loads((mined / MANIFEST_NAME).read_text(encoding="utf-8"))
+    # Hard negatives are mined by default; the manifest counts them.
+    manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
     assert manifest["recipe"]["hard_negatives"] == 5
     assert 0 < manifest["data"]["hard_negatives"] <= manifest["data"]["pairs"]
     assert manifest["data"]["mined_sha256"] != manifest["data"]["pairs_sha256"]
-    again = cli("train", "--max-steps", "2", "--batch-size", "4", "--hard-negatives", "5")
+    again = cli("train", "--max-steps", "2", "--batch-size", "4")
     assert "reusing it" in again.output and "mining" not in again.output  # no model loaded
+    plain, _ = _train(cli, "--hard-negatives", "0")
+    assert plain != folder
+    manifest = json.loads((plain / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert "hard_negatives" not in manifest["recipe"] and "hard_negatives" not in manifest["data"]
 
 
 def test_an_empty_store_is_refused_clearly(
