@@ -85,15 +85,54 @@ class VacancyRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:-]+$")
-    title: str = Field(min_length=1, max_length=300)
-    text: str = Field(min_length=1, max_length=20_000)
-    region: str | None = Field(default=None, max_length=64)
-    postcode: str | None = Field(default=None, pattern=r"^[1-9][0-9]{1,3}$")
-    city: str | None = Field(default=None, max_length=120)
-    employer: str | None = Field(default=None, max_length=300)
-    posted: date | None = None
-    expires: date | None = None
+    id: str = Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The publisher's id; sending it again updates the vacancy.",
+        examples=["vac-2026-000123"],
+    )
+    title: str = Field(
+        min_length=1,
+        max_length=300,
+        description="The job title as published.",
+        examples=["Monteur elektrotechnische installaties (m/v/x)"],
+    )
+    text: str = Field(
+        min_length=1,
+        max_length=20_000,
+        description="The vacancy text.",
+        examples=["Je legt elektrische installaties aan en zoekt storingen."],
+    )
+    region: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A province (name, any case).",
+        examples=["Utrecht"],
+    )
+    postcode: str | None = Field(
+        default=None,
+        pattern=r"^[1-9][0-9]{1,3}$",
+        description="The postcode's first 2–4 digits.",
+        examples=["3511"],
+    )
+    city: str | None = Field(
+        default=None, max_length=120, description="Place of work.", examples=["Utrecht"]
+    )
+    employer: str | None = Field(
+        default=None,
+        max_length=300,
+        description="The employer.",
+        examples=["Installatiebedrijf De Vonk"],
+    )
+    posted: date | None = Field(
+        default=None, description="Posted on (ISO date).", examples=["2026-11-20"]
+    )
+    expires: date | None = Field(
+        default=None,
+        description="Last open day (ISO date); after it, out of results.",
+        examples=["2026-12-31"],
+    )
 
     @field_validator("region")
     @classmethod

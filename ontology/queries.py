@@ -163,7 +163,7 @@ class TrainingView:
 
 
 def trainings(store: Store, kind: ConceptKind, key: str | None = None) -> list[TrainingView]:
-    """All certificates or qualifications (or the one with short id ``key``)."""
+    """All certificates or qualifications (or the one with short id or URI ``key``)."""
     concept, taught = table_of(Concept), table_of(TrainingSkill)
     certificate, qualification = table_of(Certificate), table_of(Qualification)
     skill = concept.alias("skill")
@@ -172,7 +172,8 @@ def trainings(store: Store, kind: ConceptKind, key: str | None = None) -> list[T
             concept.c.kind == kind, concept.c.status == "released"
         )
         if key is not None:
-            query = query.where(concept.c.short_id == key)
+            by_uri = "/" in key or key.startswith("urn:")
+            query = query.where((concept.c.uri if by_uri else concept.c.short_id) == key)
         rows = conn.execute(query.order_by(concept.c.short_id)).all()
         views: list[TrainingView] = []
         for cid, uri, short_id in rows:

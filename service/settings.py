@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         description="Largest request body accepted; larger ones get 413 before parsing.",
     )
     host: str = Field(default="127.0.0.1", description="Address `overstap serve` binds to.")
+    public_url: str = Field(
+        default="/",
+        description="Where clients reach the API (behind a proxy: its public base URL, e.g. "
+        "https://overstap.example.nl); the OpenAPI document's `servers` entry, so "
+        "generated clients and /docs call the right host.",
+    )
     port: int = Field(default=8000, ge=1, le=65535, description="Port `overstap serve` uses.")
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

@@ -17,14 +17,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from indexes.snapshot import SnapshotDirectory
 from ontology.store import Store
+from service import __version__
 from service.api import openapi_doc, problems
 from service.api.access import KeyRing, RateLimiter, ReadAccess
 from service.api.deps import SNAPSHOT_HEADER
+from service.api.protocol import HttpProtocol
 from service.api.routes import admin, concepts, health, match, meta, search, vacancies
 from service.logs import REQUEST_ID, AccessLog
 from service.runtime.live import LiveServices
@@ -32,7 +36,6 @@ from service.runtime.reindex import Reindexer
 from service.runtime.services import Services, open_services
 from service.settings import Settings, get_settings
 
-API_VERSION = "1.2.0"
 WEB_DIR = Path(__file__).parents[1] / "web"  # the advisor page: static HTML, CSS and JS
 log = logging.getLogger("overstap.app")
 
@@ -59,6 +62,17 @@ def _retire(settings: Settings) -> Callable[[Services], None]:
             threading.Thread(target=directory.release, args=(lease,), daemon=True).start()
 
     return retire
+
+
+def operation_id(route: APIRoute) -> str:
+    """A generated client's method name: the endpoint function's name in camelCase
+    (``search_occupations`` → ``searchOccupations``), unique because the names are."""
+    head, *rest = route.name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+def _documented_paths(app: FastAPI) -> dict[str, list[str]]:
+    return {path: list(ops) for path, ops in app.openapi().get("paths", {}).items()}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -100,9 +114,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 lease.unlink(missing_ok=True)
             store.close()
 
-    app = FastAPI(
+    # The documentation page (/docs) with its scripts and styles served by this process
+    # (fastapi-offline carries them): the service runs where there is no internet, and
+    # FastAPI's own page loads them from a CDN. No /redoc: ReDoc fetches its logo from
+    # cdn.redoc.ly whatever it is told (seen in the browser test).
+    app = FastAPIOffline(
         title="overstap",
-        version=API_VERSION,
+        redoc_url=None,
+        version=__version__,
         summary="Skills-ontology matching for side-entrants into technical work.",
         description="Search the skills ontology (ESCO, CompetentNL, the embedded Dutch "
         "default), normalise job titles and look up occupations, skills, certificates "
@@ -111,6 +130,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         f"answer names the index snapshot that produced it in `{SNAPSHOT_HEADER}`. This "
         "service uses the ESCO classification of the European Commission.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        # Swagger UI would send the document to validator.swagger.io from any host but
+        # localhost: nothing leaves the machine.
+        swagger_ui_parameters={"validatorUrl": None},
+        servers=[{"url": settings.public_url, "description": "This service."}],
     )
     app.state.settings = settings
     app.state.ready = False
@@ -121,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     )
     problems.install(app)
+    app.add_middleware(HttpProtocol, paths=lambda: _documented_paths(app))  # innermost
     app.add_middleware(problems.BodySizeLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
@@ -133,7 +158,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
     app.include_router(health.router)
-    for module in (meta, search, concepts, match, vacancies, admin):
+    # match before concepts: /v1/occupations/{id:path}/transitions must be tried before
+    # /v1/occupations/{id:path} (a URI id has slashes, so the latter would swallow it).
+    for module in (meta, search, match, concepts, vacancies, admin):
         app.include_router(module.router, dependencies=[ReadAccess])
     openapi_doc.install(app, settings)
     # The advisor page at / (index.html) with its CSS and JS. Mounted last: routes are

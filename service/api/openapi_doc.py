@@ -1,7 +1,7 @@
 """The OpenAPI document says what the service really answers: every error under /v1 is
 ``application/problem+json`` with one ``Problem`` schema (FastAPI would document its
 own ``HTTPValidationError`` under ``application/json``), the statuses middleware and
-dependencies add (400, 413, 503) are listed, and the key is optional on reads unless
+dependencies add (400, 413, 415, 503) are listed, and the key is optional on reads unless
 ``read_requires_key`` is set. Generated clients and schemathesis rely on this."""
 
 from collections.abc import Callable
@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from models.domain import VacancyRecord
 from service.api.problems import PROBLEM
 from service.settings import Settings
 
@@ -80,24 +81,38 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     ],
 }
 ADDED = {
-    "400": "The body could not be decoded (not UTF-8 JSON).",
+    "400": "The body is not valid JSON (the problem says where).",
     "401": "No API key was given.",
     "403": "The API key is not valid.",
     "413": "The body is larger than the configured limit.",
+    "415": "The body is not sent as JSON (`Content-Type: application/json`).",
     "503": "The service is still loading its indexes.",
 }
 NEEDS_KEY = "403"  # the routes that always need a key declare 401 and 403
 
 
+def vacancy_schema() -> dict[str, Any]:
+    """The upsert's record type: what the service validates each record against."""
+    schema = VacancyRecord.model_json_schema(mode="validation")
+    schema["title"] = "Vacancy"
+    schema["description"] = (
+        "A vacancy as a publisher sends it. Checked record by record: an invalid one "
+        "comes back with status `invalid` and its errors (or fails an `atomic` batch)."
+    )
+    return schema
+
+
 def _document(schema: dict[str, Any], settings: Settings) -> None:
-    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    components["Vacancy"] = vacancy_schema()
     for path, operations in schema.get("paths", {}).items():
         if not path.startswith("/v1/"):
             continue
         for operation in operations.values():
             responses: dict[str, Any] = operation["responses"]
             keyed = NEEDS_KEY in responses or settings.read_requires_key
-            extra = ["503"] + (["400", "413"] if "requestBody" in operation else [])
+            extra = ["503"] + (["400", "413", "415"] if "requestBody" in operation else [])
             extra += ["401", "403"] if keyed else []
             for status in extra:
                 responses.setdefault(status, {"description": ADDED[status]})

@@ -19,8 +19,9 @@ Limit = Annotated[int, Query(ge=1, le=100, description="How many results (1–10
 ConceptId = Annotated[
     str,
     Path(
-        description="Short id (the URI's last segment).",
-        max_length=120,
+        description="Short id (the URI's last segment) or the full URI, as answers give "
+        "them (`http://data.europa.eu/esco/…`; percent-encoded or not).",
+        max_length=300,
         examples=["4910419f-b4af-4f59-b544-9dbebc8a74f0"],
     ),
 ]

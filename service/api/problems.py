@@ -49,14 +49,41 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+# Pydantic prefixes what a validator raises with its kind; the client needs the reason.
+_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _message(error: Any) -> str:
+    message = str(error.get("msg", ""))
+    for prefix in _PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
+
+
+def not_json(error: Any, body: Any) -> JSONResponse:
+    """400 for a body that does not parse as JSON, saying where (line, column and
+    character, as ``json`` counts them) and why."""
+    position = error.get("loc", ("body", 0))[-1]
+    reason = str(error.get("ctx", {}).get("error", "not JSON"))
+    where = f"character {position}"
+    if isinstance(body, str) and isinstance(position, int):
+        line = body.count("\n", 0, position) + 1
+        column = position - (body.rfind("\n", 0, position) + 1) + 1
+        where = f"line {line}, column {column} (character {position})"
+    detail = f"the body is not valid JSON: {reason} at {where}"
+    return problem(400, "Malformed JSON", detail, errors=[{"field": "body", "message": detail}])
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        malformed = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if malformed:
+            return not_json(malformed[0], exc.body)
         errors = [
-            {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
-            for e in exc.errors()
+            {"field": _field(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "Invalid request", detail, errors=errors)
@@ -150,7 +177,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLargeError
+                    raise _TooLargeError(self.limit)
             return message
 
         try:
@@ -175,8 +202,12 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": response.body})
 
 
-class _TooLargeError(Exception):
-    pass
+class _TooLargeError(StarletteHTTPException):
+    """Raised while the body is read. An HTTP exception, so FastAPI's body reader lets it
+    through to the 413 problem instead of turning it into "error parsing the body"."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body exceeds {limit:,} bytes")
 
 
 def problem_errors(results: list[RecordResult]) -> list[dict[str, Any]]:

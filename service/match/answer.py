@@ -3,6 +3,7 @@ for display."""
 
 from models.vocabulary import ConceptKind
 from ontology import queries
+from ontology.vacancy_store import vacancy_records
 from service.catalog import concept_ref
 from service.match.long_route import LongRoute
 from service.match.matcher import Matcher, MatchOutcome, MatchResult
@@ -26,6 +27,7 @@ from service.schemas.match import (
     TransitionAnswer,
     WishOut,
 )
+from service.schemas.vacancies import VacancyFields
 
 
 def to_transition_answer(
@@ -95,6 +97,13 @@ def to_matches(matcher: Matcher, results: list[MatchResult], lang: str) -> list[
         uris.update(q.qualification for q in result.long_route.qualifications)
         uris.update(r.occupation for r in result.related)
     labels = queries.preferred_labels(matcher.catalog.store, sorted(uris))
+    listed = sorted({v for result in results for v in result.vacancies})
+    records = vacancy_records(matcher.catalog.store, listed) if listed else {}
+    shown = set(VacancyFields.model_fields)
+
+    def vacancies_of(result: MatchResult) -> list[str]:
+        # One deleted since the index was synced is left out of both lists.
+        return [v for v in result.vacancies if v in records]
 
     def ref(uri: str, kind: str) -> ConceptRef:
         return concept_ref(labels, uri, kind, lang)
@@ -191,7 +200,11 @@ def to_matches(matcher: Matcher, results: list[MatchResult], lang: str) -> list[
                     uncovered=[ref(s, "skill") for s in route.uncovered],
                     long_route=long_route_out(result.long_route),
                 ),
-                vacancies=result.vacancies,
+                vacancies=vacancies_of(result),
+                open_vacancies=[
+                    VacancyFields(**records[v].model_dump(include=shown))
+                    for v in vacancies_of(result)
+                ],
                 why=result.why,
                 related_occupations=[
                     RelatedOccupation(

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     StringConstraints,
 )
@@ -19,6 +20,11 @@ from models.domain import PROVINCES, province_named
 
 MAX_QUERY = 200
 MAX_BATCH = 500
+
+# Request bodies: unknown fields are refused (a typo must not pass silently) and JSON
+# types are not coerced into each other (`"limit": true` is not 1, `"atomic": 1` is not
+# true). Dates stay lax (`Field(strict=False)`): JSON has no date type, they come as text.
+REQUEST_CONFIG = ConfigDict(extra="forbid", strict=True)
 
 CollectionName = Literal["occupation", "skill", "certificate", "qualification"]
 
@@ -95,4 +101,13 @@ class Answer(BaseModel):
 
 
 MAX_TEXT = 20_000
+
+
+def not_blank(value: str) -> str:
+    """Refuse text that is only whitespace: it would be searched as nothing."""
+    if not value.strip():
+        raise ValueError("must contain text, not only whitespace")
+    return value
+
+
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY)]

@@ -4,18 +4,18 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     model_validator,
 )
 
-from service.schemas.common import MAX_TEXT, Answer, ConceptRef, Region, ShortText
+from service.schemas.common import MAX_TEXT, REQUEST_CONFIG, Answer, ConceptRef, Region, ShortText
+from service.schemas.vacancies import VacancyFields
 
 
 class MatchRequest(BaseModel):
     """A person's background; at least one of text, occupations or skills."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_CONFIG
 
     text: str | None = Field(
         default=None,
@@ -256,7 +256,13 @@ class Match(BaseModel):
     missing_skills: MissingSkills = Field(description="The gap.")
     training_route: TrainingRoute = Field(description="The short route.")
     vacancies: list[str] = Field(
-        description="Ids of up to 5 open vacancies.", examples=[["vac-0036"]]
+        description="Ids of up to 5 open vacancies, best fit first (`open_vacancies` has "
+        "their titles, employers and places).",
+        examples=[["vac-0036"]],
+    )
+    open_vacancies: list[VacancyFields] = Field(
+        description="The same vacancies with what a list shows (title, employer, city, "
+        "region, dates), so no request per vacancy is needed.",
     )
     why: str = Field(
         description="Dutch sentences for the advisor about the client: what they bring, "

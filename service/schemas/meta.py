@@ -26,7 +26,14 @@ class SnapshotInfo(BaseModel):
 class Meta(BaseModel):
     """What the service has loaded."""
 
-    api_version: str = Field(examples=["1"], description="Version of this API (URL prefix).")
+    version: str = Field(
+        examples=["1.3.0"],
+        description="The release (semver), as `info.version` of `/openapi.json`: a minor step "
+        "adds routes or fields, a major one would change `api_version`.",
+    )
+    api_version: str = Field(
+        examples=["1"], description="The major version of the HTTP API: the `/v1` in every path."
+    )
     taxonomy_versions: list[str] = Field(
         examples=[["overstap-default 2026.11"]], description="Taxonomy releases in the store."
     )

@@ -5,12 +5,19 @@ from typing import Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     field_validator,
 )
 
-from service.schemas.common import MAX_BATCH, MAX_QUERY, MAX_TEXT, Answer, ConceptRef, LabelOut
+from service.schemas.common import (
+    MAX_BATCH,
+    MAX_QUERY,
+    MAX_TEXT,
+    REQUEST_CONFIG,
+    Answer,
+    ConceptRef,
+    LabelOut,
+)
 
 
 class Scores(BaseModel):
@@ -63,7 +70,7 @@ class SearchAnswer(Answer):
 class NormalizeRequest(BaseModel):
     """Job titles as people or vacancies write them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_CONFIG
 
     titles: list[str] = Field(
         min_length=1,
@@ -106,7 +113,7 @@ class NormalizeAnswer(Answer):
 class ExtractRequest(BaseModel):
     """A free text: a CV paragraph, a vacancy, a person's own story."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_CONFIG
 
     text: str = Field(
         min_length=1,

@@ -2,11 +2,11 @@
 ``/v1/vacancies``)."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, WithJsonSchema, model_validator
 
-from service.schemas.common import MAX_BATCH, MAX_TEXT, Answer, ConceptRef, Region
+from service.schemas.common import MAX_BATCH, MAX_TEXT, REQUEST_CONFIG, Answer, ConceptRef, Region
 
 EXAMPLE_VACANCY = {
     "id": "vac-2026-000123",
@@ -23,11 +23,15 @@ EXAMPLE_VACANCY = {
 
 class VacancyBatch(BaseModel):
     """Vacancies to store or update (by id). Records are checked one by one, so a bad
-    record does not stop the good ones unless ``atomic`` is set."""
+    record does not stop the good ones unless ``atomic`` is set: each is taken as an
+    object here and validated as a ``Vacancy`` (``models.domain.VacancyRecord``) by the
+    service, while the OpenAPI document types it as that ``Vacancy``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_CONFIG
 
-    vacancies: list[dict[str, Any]] = Field(
+    vacancies: list[
+        Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/Vacancy"})]
+    ] = Field(
         min_length=1,
         max_length=MAX_BATCH,
         description=f"1–{MAX_BATCH} vacancies: `id` (letters, digits, `._:-`; re-sending an "
@@ -107,6 +111,7 @@ class VacancyFields(BaseModel):
     title: str = Field(description="Title as sent.", examples=[EXAMPLE_VACANCY["title"]])
     region: str | None = Field(default=None, description="Province.", examples=["Utrecht"])
     postcode: str | None = Field(default=None, description="Postcode digits.", examples=["3511"])
+    city: str | None = Field(default=None, description="Place of work.", examples=["Utrecht"])
     employer: str | None = Field(
         default=None, description="Employer.", examples=[EXAMPLE_VACANCY["employer"]]
     )
@@ -120,7 +125,6 @@ class VacancyOut(VacancyFields):
     """One vacancy as stored, with what overstap derived from it."""
 
     text: str = Field(description="Text as sent.", examples=[EXAMPLE_VACANCY["text"]])
-    city: str | None = Field(default=None, description="Place of work.", examples=["Utrecht"])
     expired: bool = Field(description="Past `expires`: no longer in results.", examples=[False])
     updated_at: datetime = Field(
         description="When the content last changed (UTC).", examples=["2026-11-28T09:00:00Z"]
@@ -151,7 +155,7 @@ class VacancyOut(VacancyFields):
 class VacancySearchRequest(BaseModel):
     """A person (text and/or skills) or an advisor's filter looking for vacancies."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_CONFIG
 
     text: str | None = Field(
         default=None,
@@ -179,6 +183,7 @@ class VacancySearchRequest(BaseModel):
     )
     posted_since: date | None = Field(
         default=None,
+        strict=False,
         description="Only vacancies posted on or after this day (undated ones are left out).",
         examples=["2026-11-01"],
     )

@@ -45,7 +45,7 @@ def start_reindex(reindexer: ReindexerDep, response: Response) -> ReindexJobOut:
     description="Stage, items done and total, and once finished the snapshot that went "
     "live (or why it failed). The last 50 jobs are kept.",
 )
-def reindex_job(reindexer: ReindexerDep, job: JobId) -> ReindexJobOut:
+def get_reindex_job(reindexer: ReindexerDep, job: JobId) -> ReindexJobOut:
     """One job."""
     found = reindexer.job(job)
     if found is None:

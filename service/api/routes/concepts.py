@@ -13,14 +13,14 @@ router = APIRouter(prefix="/v1", tags=["concepts"])
 
 
 @router.get(
-    "/occupations/{id}",
+    "/occupations/{id:path}",
     summary="One occupation",
     response_model=ConceptDetail,
     responses=NOT_FOUND,
     description="Labels in all languages, ISCO group, essential and optional "
     "skills, and the certificates/qualifications that teach its essential skills.",
 )
-def occupation(
+def get_occupation(
     catalog: CatalogDep,
     id: ConceptId,
     lang: Lang = "nl",
@@ -30,14 +30,14 @@ def occupation(
 
 
 @router.get(
-    "/skills/{id}",
+    "/skills/{id:path}",
     summary="One skill",
     response_model=ConceptDetail,
     responses=NOT_FOUND,
     description="Labels, type, the occupations that need it (essential/optional), "
     "broader and narrower concepts, and trainings that teach it.",
 )
-def skill(
+def get_skill(
     catalog: CatalogDep,
     id: ConceptId,
     lang: Lang = "nl",
@@ -52,21 +52,24 @@ def skill(
     response_model=TrainingList,
     description="Short trainings (mbo-certificates) with hours and taught skills.",
 )
-def certificates(catalog: CatalogDep, lang: Lang = "nl") -> TrainingList:
+def list_certificates(catalog: CatalogDep, lang: Lang = "nl") -> TrainingList:
     """Every certificate."""
     return catalog.trainings(ConceptKind.CERTIFICATE, lang)
 
 
 @router.get(
-    "/certificates/{id}",
+    "/certificates/{id:path}",
     summary="One certificate",
     response_model=TrainingOut,
     responses=NOT_FOUND,
     description="Hours, level, provider and taught skills.",
 )
-def certificate(
+def get_certificate(
     catalog: CatalogDep,
-    id: Annotated[str, Path(description="Certificate id.", max_length=120, examples=["vca-basis"])],
+    id: Annotated[
+        str,
+        Path(description="Certificate id or URI.", max_length=300, examples=["vca-basis"]),
+    ],
     lang: Lang = "nl",
 ) -> TrainingOut:
     """One certificate."""
@@ -74,16 +77,34 @@ def certificate(
 
 
 @router.get(
-    "/qualifications/{crebo}",
+    "/qualifications",
+    summary="All mbo qualifications",
+    response_model=TrainingList,
+    description="mbo qualifications (crebo, level, domain, leerweg) with taught skills, "
+    "as certificates are listed.",
+)
+def list_qualifications(catalog: CatalogDep, lang: Lang = "nl") -> TrainingList:
+    """Every qualification."""
+    return catalog.trainings(ConceptKind.QUALIFICATION, lang)
+
+
+@router.get(
+    "/qualifications/{crebo:path}",
     summary="One mbo qualification",
     response_model=TrainingOut,
     responses=NOT_FOUND,
     description="Crebo code, level, domain, leerweg and taught skills.",
 )
-def qualification(
+def get_qualification(
     catalog: CatalogDep,
     crebo: Annotated[
-        str, Path(description="Five-digit crebo code.", pattern=r"^\d{5}$", examples=["25333"])
+        str,
+        Path(
+            description="Five-digit crebo code, or the qualification's URI.",
+            pattern=r"^(\d{5}|(https?://|urn:)\S+)$",
+            max_length=300,
+            examples=["25333"],
+        ),
     ],
     lang: Lang = "nl",
 ) -> TrainingOut:

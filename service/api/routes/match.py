@@ -34,7 +34,7 @@ def match(matcher: MatcherDep, request: MatchRequest) -> MatchAnswer:
 
 
 @router.get(
-    "/occupations/{id}/transitions",
+    "/occupations/{id:path}/transitions",
     summary="Occupations reachable from an occupation (van werk naar werk)",
     response_model=TransitionAnswer,
     responses=NOT_FOUND,

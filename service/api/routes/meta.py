@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from models.domain import StoreStats
+from service import __version__
 from service.api.deps import CatalogDep, StoreDep
 from service.schemas.meta import EmbedderInfo, Meta, SnapshotInfo
 
@@ -17,11 +18,12 @@ API_VERSION = "1"
     description="Taxonomy versions and languages loaded, counts, the embedder (name, "
     "dimension), and the active snapshot's id and build time.",
 )
-def meta(store: StoreDep, catalog: CatalogDep) -> Meta:
+def get_meta(store: StoreDep, catalog: CatalogDep) -> Meta:
     """A summary an integrator checks first."""
     stats = store.stats()
     manifest = catalog.snapshot.manifest
     return Meta(
+        version=__version__,
         api_version=API_VERSION,
         taxonomy_versions=stats.versions,
         languages=sorted(stats.labels),
@@ -50,6 +52,6 @@ def meta(store: StoreDep, catalog: CatalogDep) -> Meta:
     description="Occupations, skills, relations by type, labels by language and kind, "
     "qualifications, certificates, vacancies and taxonomy versions present.",
 )
-def stats(store: StoreDep) -> StoreStats:
+def get_stats(store: StoreDep) -> StoreStats:
     """The same counts `overstap stats --json` prints."""
     return store.stats()

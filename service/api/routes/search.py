@@ -3,12 +3,13 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import AfterValidator
 
 from models.vocabulary import ConceptKind
 from service.api.access import RATE_RESPONSES, RateLimited
 from service.api.deps import CatalogDep, ExtractorDep
 from service.api.params import Lang, Limit
-from service.schemas.common import MAX_QUERY
+from service.schemas.common import MAX_QUERY, not_blank
 from service.schemas.search import (
     ExtractAnswer,
     ExtractRequest,
@@ -27,6 +28,7 @@ QueryText = Annotated[
         description="What to look for, in any language.",
         examples=["elektricien"],
     ),
+    AfterValidator(not_blank),
 ]
 
 
@@ -85,6 +87,7 @@ def suggest(
             examples=["elektr"],
             description="What has been typed so far (2+ characters).",
         ),
+        AfterValidator(not_blank),
     ],
     types: Annotated[
         str,
@@ -128,7 +131,7 @@ def _kinds(types: str) -> list[ConceptKind]:
     description="A batch of up to 500 titles in one call; one result per title, in order, "
     "each with its ranked occupations.",
 )
-def normalize(catalog: CatalogDep, request: NormalizeRequest) -> NormalizeAnswer:
+def normalize_job_titles(catalog: CatalogDep, request: NormalizeRequest) -> NormalizeAnswer:
     """Occupations for each title."""
     return catalog.normalize(request.titles, request.lang, request.limit)
 
@@ -146,7 +149,7 @@ def normalize(catalog: CatalogDep, request: NormalizeRequest) -> NormalizeAnswer
     "employer or how to apply. Boilerplate yields nothing above the default threshold, "
     "the same one the match uses (see README).",
 )
-def extract(extractor: ExtractorDep, request: ExtractRequest) -> ExtractAnswer:
+def extract_skills(extractor: ExtractorDep, request: ExtractRequest) -> ExtractAnswer:
     """Skills in the text, best first, duplicates merged."""
     return extractor.extract(
         request.text, request.lang, request.threshold, request.limit, request.text_kind

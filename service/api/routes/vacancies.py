@@ -113,7 +113,7 @@ def delete_vacancy(service: VacanciesDep, id: VacancyId) -> Response:
     "found): where side-entrants for this job can come from. The vacancy's own "
     "occupations are left out.",
 )
-def candidate_occupations(
+def vacancy_candidate_occupations(
     service: VacanciesDep, id: VacancyId, limit: Limit = 10, lang: Lang = "nl"
 ) -> CandidateOccupationsAnswer:
     """Ranked backgrounds."""

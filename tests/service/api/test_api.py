@@ -197,7 +197,7 @@ def test_limits_and_malformed_input_are_problems(client: TestClient) -> None:
             content=b"{not json",
             headers={"content-type": "application/json"},
         ),
-        422,
+        400,
     )
     assert_problem(client.put("/v1/occupations/search"), 405)
 
@@ -224,6 +224,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         "/v1/skills/{id}",
         "/v1/certificates",
         "/v1/certificates/{id}",
+        "/v1/qualifications",
         "/v1/qualifications/{crebo}",
         "/v1/meta",
         "/v1/stats",

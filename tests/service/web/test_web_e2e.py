@@ -1,7 +1,8 @@
 """The advisor page (``service/web``) end to end: a real ``overstap serve`` on the
 embedded default, driven in Debian's headless Chromium through Python playwright.
 
-Covers: a suggestion picked by keyboard becomes a chip; a story gives matches; a
+Covers: the API documentation (/docs) rendering with no request leaving the
+machine; a suggestion picked by keyboard becomes a chip; a story gives matches; a
 matched skill's evidence highlights exactly ``text[start:end]``; keyboard-only use;
 the story never reaches the URL, storage or a GET request; shareable URL state and
 the detail views; problem+json errors in Dutch; 360 px without horizontal scrolling;
@@ -166,6 +167,27 @@ def text_evidence(answer: dict[str, Any]) -> tuple[str, str, int, int]:
             if spans:
                 return match["occupation"]["id"], skill["id"], spans[0]["start"], spans[0]["end"]
     raise AssertionError("no matched skill carries a span of the story")
+
+
+def test_the_api_documentation_renders_offline(page: Page, server: ServerProcess) -> None:
+    """/docs loads Swagger UI's script and styles from the service itself: every request
+    the page makes goes to the server, and every operation of the OpenAPI document is
+    on the page (one block each)."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{server.base}/docs")
+    page.wait_for_load_state("networkidle")
+    paths = api(server, "/openapi.json")["paths"]
+    operations = sum(len(methods) for methods in paths.values())
+    expect(page.locator(".opblock")).to_have_count(operations)
+    expect(page.get_by_text("/v1/match").first).to_be_attached()
+    elsewhere = [
+        url
+        for url in requested
+        if not url.startswith(("data:", "blob:"))
+        and urlsplit(url).netloc != f"127.0.0.1:{server.port}"
+    ]
+    assert requested and not elsewhere, elsewhere
 
 
 def test_a_partial_word_and_a_suggestion_picked_by_keyboard_becomes_a_chip(
