@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from indexes.snapshot import SnapshotDirectory
 from ontology.store import Store
 from service import __version__
-from service.api import openapi_doc, problems
+from service.api import metrics, openapi_doc, problems
 from service.api.access import KeyRing, RateLimiter, ReadAccess
 from service.api.deps import SNAPSHOT_HEADER
 from service.api.protocol import HttpProtocol
@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=[REQUEST_ID, SNAPSHOT_HEADER, "Retry-After"],
             max_age=600,
         )
+    metrics.install(app)  # outside the refusals above, so they are counted too
     app.add_middleware(AccessLog)  # outermost: it sees every answer, refusals included
     app.include_router(health.router)
     # match before concepts: /v1/occupations/{id:path}/transitions must be tried before

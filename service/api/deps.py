@@ -12,6 +12,7 @@ from typing import Annotated, cast
 from fastapi import Depends, HTTPException, Request, Response
 
 from ontology.store import Store
+from service.api.metrics import Timings
 from service.catalog import Catalog
 from service.extraction.extractor import SkillExtractor
 from service.match.matcher import Matcher
@@ -78,7 +79,13 @@ def get_reindexer(request: Request) -> Reindexer:
     return reindexer
 
 
+def get_timings(request: Request) -> Timings:
+    """The service-layer histograms of ``/metrics``."""
+    return cast(Timings, request.app.state.timings)
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+TimingsDep = Annotated[Timings, Depends(get_timings)]
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]
 ExtractorDep = Annotated[SkillExtractor, Depends(get_extractor)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -81,6 +81,11 @@ class Reindexer:
         """A job by id (the last ``KEPT_JOBS`` are kept)."""
         return self._jobs.get(job_id)
 
+    def jobs(self) -> list[ReindexJob]:
+        """The kept jobs, oldest first (for metrics)."""
+        with self._lock:
+            return list(self._jobs.values())
+
     def _run(self, job: ReindexJob, lock: BuildLock) -> None:
         started = time.perf_counter()
 

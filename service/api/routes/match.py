@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from service.api.access import RATE_RESPONSES, RateLimited
-from service.api.deps import MatcherDep
+from service.api.deps import MatcherDep, TimingsDep
 from service.api.params import NOT_FOUND, ConceptId, Lang, Limit
 from service.match.answer import to_answer, to_transition_answer
 from service.schemas.match import MatchAnswer, MatchRequest, TransitionAnswer
@@ -28,9 +28,11 @@ router = APIRouter(prefix="/v1", tags=["match"])
     "the field, with `did_you_mean`. The profile is personal data: it is neither stored "
     "nor logged.",
 )
-def match(matcher: MatcherDep, request: MatchRequest) -> MatchAnswer:
+def match(matcher: MatcherDep, timings: TimingsDep, request: MatchRequest) -> MatchAnswer:
     """Ranked matches."""
-    return to_answer(matcher, matcher.match(request), request.lang)
+    with timings.match.time():
+        outcome = matcher.match(request)
+    return to_answer(matcher, outcome, request.lang)
 
 
 @router.get(

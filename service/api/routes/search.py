@@ -7,7 +7,7 @@ from pydantic import AfterValidator
 
 from models.vocabulary import ConceptKind
 from service.api.access import RATE_RESPONSES, RateLimited
-from service.api.deps import CatalogDep, ExtractorDep
+from service.api.deps import CatalogDep, ExtractorDep, TimingsDep
 from service.api.params import Lang, Limit
 from service.schemas.common import MAX_QUERY, not_blank
 from service.schemas.search import (
@@ -149,8 +149,11 @@ def normalize_job_titles(catalog: CatalogDep, request: NormalizeRequest) -> Norm
     "employer or how to apply. Boilerplate yields nothing above the default threshold, "
     "the same one the match uses (see README).",
 )
-def extract_skills(extractor: ExtractorDep, request: ExtractRequest) -> ExtractAnswer:
+def extract_skills(
+    extractor: ExtractorDep, timings: TimingsDep, request: ExtractRequest
+) -> ExtractAnswer:
     """Skills in the text, best first, duplicates merged."""
-    return extractor.extract(
-        request.text, request.lang, request.threshold, request.limit, request.text_kind
-    )
+    with timings.extract.time():
+        return extractor.extract(
+            request.text, request.lang, request.threshold, request.limit, request.text_kind
+        )
