@@ -21,6 +21,12 @@ def test_reindex_builds_and_activates_a_snapshot_of_the_default(
     first = cli("reindex")
     assert first.exit_code == 0, first.output
     assert "texts/s" in first.stdout
+    # Not a terminal (as under cron): each stage says when it starts and ends.
+    lines = first.output.splitlines()
+    stages = [line.split(": started ")[0] for line in lines if ": started " in line]
+    ended = [line.split(": done ")[0] for line in lines if ": done " in line]
+    assert stages and ended == stages, (stages, ended)
+    assert any("occupation" in stage for stage in stages), stages
     snapshots = tmp_path / "var" / "snapshots"
     active = (snapshots / "ACTIVE").read_text().strip()
     manifest = json.loads((snapshots / active / "manifest.json").read_text())
