@@ -14,8 +14,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# `make serve PORT=8080` (and HOST=0.0.0.0) override OVERSTAP_PORT / OVERSTAP_HOST.
 serve: $(VENV)/.installed
-	$(BIN)/overstap serve
+	$(BIN)/overstap serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

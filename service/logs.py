@@ -41,6 +41,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+OUR_LOGGERS = ("overstap", "service", "indexes", "ontology", "models")
+
+
 def configure(level: int = logging.INFO) -> dict[str, Any]:
     """Send every log line (ours and uvicorn's) through the JSON formatter; returns the
     ``log_config`` to give uvicorn so it does not install its own plain handlers."""
@@ -49,8 +52,11 @@ def configure(level: int = logging.INFO) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
-        "root": {"handlers": ["stderr"], "level": logging.getLevelName(level)},
+        # Libraries log at WARNING and above only (sentence-transformers' loading lines,
+        # onnxruntime's graph fusions, …); our own packages at ``level``.
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
         "loggers": {
+            **{name: {"level": logging.getLevelName(level)} for name in OUR_LOGGERS},
             "uvicorn": {"level": "INFO"},
             "uvicorn.error": {"level": "INFO"},
             # Its lines carry the query string, which may hold what an advisor typed;

@@ -10,6 +10,7 @@ snapshot another process activated.
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from functools import partial
@@ -71,6 +72,18 @@ def operation_id(route: APIRoute) -> str:
     return head + "".join(word.capitalize() for word in rest)
 
 
+def _shown(host: str) -> str:
+    """Where a browser on this machine reaches a server bound to ``host``."""
+    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+
+
+def _safe_url(settings: Settings) -> str:
+    """The database URL without its password, for the log."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
 def _documented_paths(app: FastAPI) -> dict[str, list[str]]:
     return {path: list(ops) for path, ops in app.openapi().get("paths", {}).items()}
 
@@ -82,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.ready = False
+        started = time.monotonic()
+        log.info("starting: store %s, data in %s", _safe_url(settings), settings.data_dir)
         store = Store(settings.resolved_database_url)
         app.state.store = store
         services = await run_in_threadpool(partial(open_services, settings, store, serving=True))
@@ -101,6 +116,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
         ]
         app.state.ready = True
+        base = f"http://{_shown(settings.host)}:{settings.port}"
+        log.info(
+            "ready in %.0f s: the advisor page at %s/, the API documentation at %s/docs",
+            time.monotonic() - started,
+            base,
+            base,
+        )
         try:
             yield
         finally:

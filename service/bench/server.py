@@ -37,6 +37,11 @@ class ServerProcess:
         self._process: subprocess.Popen[bytes] | None = None
         self.ready_seconds = float("nan")
 
+    @property
+    def log_path(self) -> Path:
+        """Where the server's output goes."""
+        return self._log_path
+
     def __enter__(self) -> "ServerProcess":
         log = self._log_path.open("ab")
         started = time.perf_counter()

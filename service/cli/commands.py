@@ -6,6 +6,7 @@ one transaction.
 """
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -679,20 +680,25 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
 ) -> None:
     """Serve the API (loads the embedded default first when the store is empty)."""
+    # Before the model libraries are imported: their download and loading bars would
+    # fill the log of a first start (huggingface_hub reads this once, on import).
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import uvicorn
 
     from service.api.app import create_app
     from service.logs import configure
 
-    settings = get_settings()
+    settings = get_settings().model_copy(
+        update={"host": host or get_settings().host, "port": port or get_settings().port}
+    )
     # JSON lines: counts, timings, request ids and snapshot ids; never request bodies.
     log_config = configure()
     with _failing_cleanly():
         application = create_app(settings)
         uvicorn.run(
             application,
-            host=host or settings.host,
-            port=port or settings.port,
+            host=settings.host,
+            port=settings.port,
             log_config=log_config,
             access_log=False,
         )

@@ -6,6 +6,7 @@ pieces. When no snapshot exists yet one is built first, so a fresh ``overstap se
 is useful without a separate step.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from indexes.leases import BuildLock
 from indexes.snapshot import BuildStats, SnapshotDirectory
 from indexes.vacancy_index import OCCUPATION_MARGIN, VacancyIndex
 from ontology.default import ensure_populated
+from ontology.progress import NO_PROGRESS, ProgressLines
 from ontology.store import Store
 from service.catalog import SUGGEST_LEXICAL_WEIGHT, Catalog
 from service.extraction.extractor import SkillExtractor
@@ -23,6 +25,8 @@ from service.match.matcher import Matcher
 from service.match.scoring import MatchSettings
 from service.settings import Settings
 from service.vacancies.service import VacancyService, derivation_key
+
+start_log = logging.getLogger("overstap.start")
 
 
 def open_embedder(settings: Settings, serving: bool = False) -> Embedder:
@@ -80,15 +84,29 @@ def open_catalog(
     """Load the active snapshot under a lease (building one when there is none, once
     even when several replicas start together) into a Catalog; temporaries a crash left
     behind are removed first."""
+    # A server's first start can take minutes: its log says what it is doing.
+    progress = ProgressLines(start_log.info) if serving else None
     if settings.load_default:
-        ensure_populated(store)
+        ensure_populated(store, progress or NO_PROGRESS)
+        if progress:
+            progress.finish()
     embedder = embedder or open_embedder(settings, serving)
     directory = SnapshotDirectory(settings.snapshots_dir)
     directory.recover()
     if directory.active_id() is None:
         with directory.lock(blocking=True) as lock:
             if directory.active_id() is None:
-                build_snapshot(settings, store, embedder, lock=lock)
+                start_log.info("no index snapshot yet: building the first one")
+                build_snapshot(
+                    settings,
+                    store,
+                    embedder,
+                    progress.stage if progress else None,
+                    progress.advance if progress else None,
+                    lock=lock,
+                )
+                if progress:
+                    progress.finish()
     return Catalog(store, embedder, directory.open_active(embedder), settings.lexical_weight)
 
 

@@ -35,7 +35,7 @@ def test_plain_lines_when_not_a_terminal() -> None:
         "skills: embedding labels: started 0/400 (0%), 0 s",
         "skills: embedding labels: at 200/400 (50%), 6 s",
         "skills: embedding labels (loss 0.5): done 400/400 (100%), 12 s",
-        "occupations: embedding labels: started 0, 0 s",
+        "occupations: embedding labels: started, 0 s",
         "occupations: embedding labels: done 7, 0 s",
     ]
 

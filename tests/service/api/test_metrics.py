@@ -1,8 +1,10 @@
-"""``GET /metrics`` scraped from a real ``overstap serve`` after traffic (issue 21):
-request counts and latency per route template and status, match and extraction
-timings, the active snapshot, the vacancy index and re-index jobs; nothing a person
-typed in any label or value."""
+"""What an operator sees of a real ``overstap serve`` (issue 21): ``GET /metrics``
+scraped after traffic (request counts and latency per route template and status, match
+and extraction timings, the active snapshot, the vacancy index and re-index jobs;
+nothing a person typed in any label or value), and the log of a first start (what it
+is doing, where to find it when ready, no library noise)."""
 
+import json
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -98,3 +100,23 @@ def test_a_reindex_job_shows_in_the_metrics(server: ServerProcess) -> None:
     assert value(samples, "overstap_reindex_jobs", status="running") == 0
     assert value(samples, "overstap_snapshot_info", id=job["snapshot"]) == 1
     assert job["snapshot"] != before
+
+
+def test_the_first_start_says_what_it_does(server: ServerProcess) -> None:
+    lines = [
+        json.loads(line)
+        for line in server.log_path.read_text().splitlines()
+        if line.startswith("{")
+    ]
+    messages = [line["message"] for line in lines]
+    assert "no index snapshot yet: building the first one" in messages
+    stages = [m for m in messages if ": started" in m]
+    assert any(m.startswith("skills: embedding labels") for m in stages), stages
+    ready = next(m for m in messages if m.startswith("ready in "))
+    assert f"{server.base}/docs" in ready and f"{server.base}/," in ready
+    ours = ("overstap", "service", "indexes", "ontology", "models", "uvicorn")
+    noise = [
+        line for line in lines if not line["logger"].startswith(ours) and line["level"] == "info"
+    ]
+    assert not noise, noise[:3]  # sentence-transformers, onnxruntime's fusions, …
+    assert "Loading weights" not in server.log_path.read_text()
