@@ -2,7 +2,9 @@
 hands to the indexes and the service. Plain pydantic; storage lives in ``tables``."""
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -80,6 +82,30 @@ class SkillLink(BaseModel):
     weight: float
 
 
+# Pydantic prefixes what a validator raises with its kind; a caller needs the reason.
+_ERROR_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def error_reason(error: Mapping[str, Any]) -> str:
+    """The message of one pydantic validation error, without the kind prefix."""
+    message = str(error.get("msg", ""))
+    for prefix in _ERROR_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
+
+
+RESERVED_VACANCY_IDS = frozenset({"search"})  # static paths under /v1/vacancies/
+
+
+def date_as_text(value: object) -> object:
+    """Refuse a number where a date belongs: pydantic would read ``0`` as 1970-01-01
+    (a vacancy expired before it was sent). JSON has no date type: dates come as
+    ISO text (or as dates from the store)."""
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO date (YYYY-MM-DD) as text, not a number")
+    return value
+
+
 class VacancyRecord(BaseModel):
     """A vacancy as publishers send it (JSONL import, later the HTTP API)."""
 
@@ -133,6 +159,18 @@ class VacancyRecord(BaseModel):
         description="Last open day (ISO date); after it, out of results.",
         examples=["2026-12-31"],
     )
+
+    @field_validator("id")
+    @classmethod
+    def _not_a_route(cls, value: str) -> str:
+        if value in RESERVED_VACANCY_IDS:
+            raise ValueError(f"{value!r} is reserved: it names /v1/vacancies/{value}")
+        return value
+
+    @field_validator("posted", "expires", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: object) -> object:
+        return date_as_text(value)
 
     @field_validator("region")
     @classmethod

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from models.domain import VacancyRecord
+from models.domain import VacancyRecord, error_reason
 from models.tables import Vacancy
 from ontology.errors import SourceError
 from ontology.importers.report import ImportReport
@@ -46,7 +46,7 @@ def read_vacancies(path: Path, progress: Progress = NO_PROGRESS) -> list[Vacancy
                 path,
                 item.line,
                 key_at + 1 if key_at >= 0 else 1,
-                error["msg"],
+                error_reason(error),
                 column_name=field,
             ) from exc
         if record.id in first_line:

@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from indexes.snapshot import SnapshotDirectory
 from ontology.store import Store
@@ -74,7 +75,9 @@ def operation_id(route: APIRoute) -> str:
 
 def _shown(host: str) -> str:
     """Where a browser on this machine reaches a server bound to ``host``."""
-    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    if host in {"0.0.0.0", "::", ""}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def _safe_url(settings: Settings) -> str:
@@ -84,8 +87,14 @@ def _safe_url(settings: Settings) -> str:
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
 
-def _documented_paths(app: FastAPI) -> dict[str, list[str]]:
-    return {path: list(ops) for path, ops in app.openapi().get("paths", {}).items()}
+def _route_paths(app: FastAPI) -> dict[str, list[str]]:
+    """Every path with its methods: the documented ones (included routers and all) and
+    the app's own routes the document leaves out (/docs, /metrics, /openapi.json)."""
+    paths = {path: list(ops) for path, ops in app.openapi().get("paths", {}).items()}
+    for route in app.routes:
+        if isinstance(route, Route) and route.methods and route.path not in paths:
+            paths[route.path] = sorted(route.methods)
+    return paths
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -167,7 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     )
     problems.install(app)
-    app.add_middleware(HttpProtocol, paths=lambda: _documented_paths(app))  # innermost
+    app.add_middleware(HttpProtocol, paths=lambda: _route_paths(app))  # innermost
     app.add_middleware(problems.BodySizeLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

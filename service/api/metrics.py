@@ -9,6 +9,7 @@ status. Each app has its own registry, so several apps in one process (tests) do
 collide.
 """
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from ontology.vacancy_store import last_change
 # Matches take 0.1–2 s on a 2-core machine (README, *Performance*); extractions less.
 SECONDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 JOB_STATES = ("running", "succeeded", "failed")
+log = logging.getLogger("overstap.metrics")
 
 
 @dataclass
@@ -64,12 +66,17 @@ class LiveState(Collector):
         size = GaugeMetricFamily("overstap_vacancy_index_vectors", "Vacancies in the index.")
         size.add_metric([], float(len(index)))
         yield size
-        lag = GaugeMetricFamily(
-            "overstap_vacancy_sync_lag_changes",
-            "Vacancy changes in the store this process has not applied yet.",
-        )
-        lag.add_metric([], float(max(last_change(state.store) - index.applied, 0)))
-        yield lag
+        try:  # a database that does not answer must not cost the scrape its other series
+            newest = last_change(state.store)
+        except Exception:
+            log.warning("metrics: the store's change log could not be read", exc_info=True)
+        else:
+            lag = GaugeMetricFamily(
+                "overstap_vacancy_sync_lag_changes",
+                "Vacancy changes in the store this process has not applied yet.",
+            )
+            lag.add_metric([], float(max(newest - index.applied, 0)))
+            yield lag
         jobs = GaugeMetricFamily(
             "overstap_reindex_jobs", "Re-index jobs kept, by status.", labels=["status"]
         )

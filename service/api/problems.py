@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models.domain import short_id_of
+from models.domain import error_reason, short_id_of
 from service.errors import (
     BatchRejectedError,
     NotFoundError,
@@ -49,17 +49,6 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-# Pydantic prefixes what a validator raises with its kind; the client needs the reason.
-_PREFIXES = ("Value error, ", "Assertion failed, ")
-
-
-def _message(error: Any) -> str:
-    message = str(error.get("msg", ""))
-    for prefix in _PREFIXES:
-        message = message.removeprefix(prefix)
-    return message
-
-
 def not_json(error: Any, body: Any) -> JSONResponse:
     """400 for a body that does not parse as JSON, saying where (line, column and
     character, as ``json`` counts them) and why."""
@@ -83,7 +72,8 @@ def install(app: FastAPI) -> None:
         if malformed:
             return not_json(malformed[0], exc.body)
         errors = [
-            {"field": _field(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()
+            {"field": _field(tuple(e.get("loc", ()))), "message": error_reason(e)}
+            for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "Invalid request", detail, errors=errors)

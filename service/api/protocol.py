@@ -21,6 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.api.problems import problem
 
 WRITES = frozenset({"POST", "PUT", "PATCH"})
+# A path parameter: one segment, or a whole URI (detail routes take ESCO's
+# http://data.europa.eu/esco/… ids, slashes and all).
+PARAMETER = r"(?:(?:https?:/|urn:)[^?#]*?|[^/]+)"
 
 
 class AllowedMethods:
@@ -38,7 +41,7 @@ class AllowedMethods:
             allowed = frozenset(found | ({"HEAD"} if "GET" in found else set()))
             if "{" in path:
                 pattern = "".join(
-                    "[^/]+" if part.startswith("{") else re.escape(part)
+                    PARAMETER if part.startswith("{") else re.escape(part)
                     for part in re.split(r"(\{[^}]+\})", path)
                 )
                 self.templates.append((re.compile(pattern), allowed))
@@ -88,6 +91,10 @@ class HttpProtocol:
             self._allowed = AllowedMethods(self._paths())
         method: str = scope["method"]
         allowed = self._allowed.of(scope["path"])
+        if allowed is None and scope["path"].startswith("/v1/"):
+            # Not handed on: the advisor page's static files would answer 405 for a POST.
+            await self._answer(scope, send, _no_route(scope["path"]))
+            return
         if allowed is not None and method not in allowed:
             await self._answer(scope, send, _method_not_allowed(method, scope["path"], allowed))
             return
@@ -98,7 +105,13 @@ class HttpProtocol:
                 await self._answer(scope, send, _not_json(content_type))
                 return
         if method == "HEAD":
-            await self.app({**scope, "method": "GET"}, receive, _without_body(send))
+            # In place, so what routing records in the scope (the route, for the access
+            # log) is seen outside; the log then says HEAD again.
+            scope["method"] = "GET"
+            try:
+                await self.app(scope, receive, _without_body(send))
+            finally:
+                scope["method"] = "HEAD"
             return
         await self.app(scope, receive, send)
 
@@ -116,6 +129,10 @@ def _method_not_allowed(method: str, path: str, allowed: frozenset[str]) -> Any:
     response = problem(405, "Method not allowed", f"{path} answers {allow}, not {method}")
     response.headers["Allow"] = allow
     return response
+
+
+def _no_route(path: str) -> Any:
+    return problem(404, "Not found", f"no route {path}; see /docs for the routes")
 
 
 def _not_json(content_type: str) -> Any:

@@ -4,8 +4,9 @@
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, model_validator
 
+from models.domain import date_as_text
 from service.schemas.common import MAX_BATCH, MAX_TEXT, REQUEST_CONFIG, Answer, ConceptRef, Region
 
 EXAMPLE_VACANCY = {
@@ -181,7 +182,7 @@ class VacancySearchRequest(BaseModel):
         description="A province (name, any case) or a postcode prefix (1–4 digits).",
         examples=["Utrecht"],
     )
-    posted_since: date | None = Field(
+    posted_since: Annotated[date | None, BeforeValidator(date_as_text)] = Field(
         default=None,
         strict=False,
         description="Only vacancies posted on or after this day (undated ones are left out).",

@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from models.domain import StoredVacancy, VacancyRecord, VacancySkill
+from models.domain import StoredVacancy, VacancyRecord, VacancySkill, error_reason
 from models.vocabulary import ConceptKind
 from ontology import queries, vacancy_store
 from service.catalog import concept_ref
@@ -43,7 +43,9 @@ def check_batch(
             record = VacancyRecord.model_validate(raw)
         except ValidationError as exc:
             errors = [
-                RecordError(field=".".join(str(p) for p in error["loc"]), message=error["msg"])
+                RecordError(
+                    field=".".join(str(p) for p in error["loc"]), message=error_reason(error)
+                )
                 for error in exc.errors()
             ]
             invalid.append(RecordResult(index=position, id=key, status="invalid", errors=errors))

@@ -91,6 +91,26 @@ def test_head_of_an_unknown_id_is_404_without_a_body(client: TestClient) -> None
     assert head.status_code == 404 and head.content == b""
 
 
+def test_head_reaches_uri_ids_and_the_undocumented_routes(client: TestClient) -> None:
+    top = client.get("/v1/occupations/search", params={"q": "lasser", "limit": 1}).json()
+    uri = top["results"][0]["uri"]
+    for path in (
+        f"/v1/occupations/{uri}",
+        f"/v1/occupations/{uri}/transitions",
+        "/docs",
+        "/metrics",
+    ):
+        head = client.head(path)
+        assert head.status_code == 200 and head.content == b"", path
+    assert client.post(f"/v1/occupations/{uri}").headers["allow"] == "GET, HEAD"
+
+
+def test_an_unknown_v1_path_is_404_whatever_the_method(client: TestClient) -> None:
+    for method in ("GET", "POST", "DELETE"):
+        found = problem(client.request(method, "/v1/vacancie"), 404)
+        assert "/docs" in found["detail"]
+
+
 @pytest.mark.parametrize(
     "content_type",
     ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
@@ -163,6 +183,12 @@ def test_json_types_are_not_coerced(
 ) -> None:
     found = problem(client.post(path, json=body), 422)
     assert field in [e["field"] for e in found["errors"]], found
+
+
+def test_a_number_is_not_a_date(client: TestClient) -> None:
+    found = problem(client.post("/v1/vacancies/search", json={"posted_since": 0}), 422)
+    assert found["errors"][0]["field"] == "body.posted_since"
+    assert "ISO date" in found["errors"][0]["message"]
 
 
 def test_numbers_and_dates_still_parse(client: TestClient) -> None:

@@ -46,7 +46,10 @@ def scrape(
 def value(
     samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str
 ) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
+    """The sample's value; a missing series fails the test (it is not a zero)."""
+    key = (name, frozenset(labels.items()))
+    assert key in samples, key
+    return samples[key]
 
 
 def test_metrics_after_traffic(server: ServerProcess) -> None:

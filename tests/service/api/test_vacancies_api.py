@@ -127,6 +127,14 @@ def test_bad_records_are_named_and_good_ones_stored(client: TestClient) -> None:
     assert [e["field"] for e in answer["results"][2]["errors"]] == ["text"]
     assert "twice" in answer["results"][3]["errors"][0]["message"]
 
+    # A number is not a date (0 would be 1970: expired on arrival); "search" names a route.
+    refused = upsert(client, vacancy("num-1", expires=0), vacancy("search"))["results"]
+    assert refused[0]["errors"] == [
+        {"field": "expires", "message": "must be an ISO date (YYYY-MM-DD) as text, not a number"}
+    ]
+    assert refused[1]["errors"][0]["field"] == "id"
+    assert refused[1]["errors"][0]["message"].startswith("'search' is reserved")
+
     response = client.post(
         "/v1/vacancies",
         json={"vacancies": [vacancy("atomic-1"), vacancy("atomic-2", postcode="0123")]},
