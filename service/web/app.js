@@ -22,7 +22,6 @@ const labelOf = labelFetcher((uri) => {
   }
   return null;
 });
-const vacancies = new Map();
 
 // ---- URL state: chips and region in the query, the open detail in the hash ----
 
@@ -223,11 +222,6 @@ function renderProfile(profile) {
   $("profiel-gelezen").hidden = !inputs.length && !wishes.length;
 }
 
-function vacancy(id) {
-  if (!vacancies.has(id)) vacancies.set(id, getJSON(`v1/vacancies/${encodeURIComponent(id)}`));
-  return vacancies.get(id);
-}
-
 let pending = false;
 
 async function runMatch() {
@@ -244,7 +238,7 @@ async function runMatch() {
     const answer = await postJSON("v1/match", matchBody(story));
     const marker = storyMarker(story);
     renderProfile(answer.profile);
-    $("matches").replaceChildren(...renderMatches(answer.matches, { story, marker, labelOf, vacancy }));
+    $("matches").replaceChildren(...renderMatches(answer.matches, { story, marker, labelOf }));
     const count = answer.matches.length;
     $("status").textContent = count
       ? `${count} mogelijke ${count === 1 ? "beroep" : "beroepen"} gevonden, beste eerst.`

@@ -1,6 +1,6 @@
 // Renders the answer of POST /v1/match: one card per suggested occupation. The
 // context object supplies what the cards cannot know themselves (the story as sent,
-// how to highlight it, how to name a URI, how to fetch a vacancy).
+// how to highlight it, how to name a URI).
 import { h, percent } from "./dom.js";
 
 const SHOWN_MISSING = 6; // the rest folds away: an advisor reads the top of the gap first
@@ -8,7 +8,7 @@ const SHOWN_VACANCIES = 3;
 const OPEN_CARDS = 3; // cards after these start folded: the page stays short to scan
 const CONTEXT_CHARS = 60; // story text shown around an evidence span
 
-/** Card list items for `matches`; ctx: {story, marker, labelOf, vacancy} (see app.js). */
+/** Card list items for `matches`; ctx: {story, marker, labelOf} (see app.js). */
 export function renderMatches(matches, ctx) {
   return matches.map((match, index) => renderMatch(match, index, ctx));
 }
@@ -25,7 +25,7 @@ function renderMatch(match, index, ctx) {
     evidence,
     missingView(match.missing_skills.essential),
     routeView(match.training_route),
-    vacanciesView(match.vacancies, ctx),
+    vacanciesView(match.open_vacancies),
   ];
   const folded = index >= OPEN_CARDS;
   const article = h(
@@ -204,16 +204,13 @@ function longRouteText(q, confidence) {
   return `${lead}: ${q.label} (${facts}).`;
 }
 
-// The match names vacancies by id only; titles come from GET /v1/vacancies/{id}.
-function vacanciesView(ids, ctx) {
-  if (!ids.length) return h("p", { class: "vacancies" }, "Geen open vacatures gevonden.");
-  const items = ids.slice(0, SHOWN_VACANCIES).map((id) => {
-    const item = h("li", {}, `Vacature ${id}`);
-    const where = (v) => [v.employer, v.city || v.region].filter(Boolean).join(", ");
-    const show = (v) => item.replaceChildren(h("strong", {}, v.title), ` – ${where(v)}`);
-    ctx.vacancy(id).then(show, () => {}); // a vacancy gone since the match keeps its id
-    return item;
-  });
+// Each match carries its open vacancies with title, employer and place.
+function vacanciesView(vacancies) {
+  if (!vacancies.length) return h("p", { class: "vacancies" }, "Geen open vacatures gevonden.");
+  const where = (v) => [v.employer, v.city || v.region].filter(Boolean).join(", ");
+  const items = vacancies
+    .slice(0, SHOWN_VACANCIES)
+    .map((v) => h("li", {}, h("strong", {}, v.title), where(v) ? ` – ${where(v)}` : ""));
   return h("section", { class: "vacancies" }, h("h4", {}, "Vacatures"), h("ul", {}, items));
 }
 

@@ -253,10 +253,10 @@ def test_a_story_gives_matches_and_evidence_highlights_the_exact_span(
         assert f"{route['total_hours']} uur" in cards.first.locator(".route h4").inner_text()
         assert route["steps"][0]["training"]["label"] in cards.first.locator(".route").inner_text()
 
-    # A card's vacancies are named by their own route (the match gives ids only).
-    with_vacancies = [m for m in answer["matches"] if m["vacancies"]]
+    # A card names its vacancies from the match itself (`open_vacancies`), as stored.
+    with_vacancies = [m for m in answer["matches"] if m["open_vacancies"]]
     assert with_vacancies, "the embedded default has vacancies for these occupations"
-    vacancy = api(server, f"/v1/vacancies/{with_vacancies[0]['vacancies'][0]}")
+    vacancy = api(server, f"/v1/vacancies/{with_vacancies[0]['open_vacancies'][0]['id']}")
     card = page.locator(f"li.match[data-occupation='{with_vacancies[0]['occupation']['id']}']")
     card.locator(".vacancies li strong", has_text=vacancy["title"]).first.wait_for()
 
