@@ -688,8 +688,9 @@ def serve(
     from service.api.app import create_app
     from service.logs import configure
 
-    settings = get_settings().model_copy(
-        update={"host": host or get_settings().host, "port": port or get_settings().port}
+    configured = get_settings()
+    settings = configured.model_copy(
+        update={"host": host or configured.host, "port": port or configured.port}
     )
     # JSON lines: counts, timings, request ids and snapshot ids; never request bodies.
     log_config = configure()

@@ -3,8 +3,12 @@ from tests: its environment, and one HTTP call with a JSON body and answer."""
 
 import http.client
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from service.bench.server import ServerProcess
 
 
 def server_env(folder: Path, database_url: str, **settings: str) -> dict[str, str]:
@@ -34,3 +38,12 @@ def call(
         return response.status, found, json.loads(raw) if raw else None
     finally:
         connection.close()
+
+
+@contextmanager
+def sqlite_server(folder: Path, **settings: str) -> Iterator[ServerProcess]:
+    """A real ``overstap serve`` on its own SQLite store in ``folder``, logging to
+    ``folder/server.log``; ``settings`` as for ``server_env``."""
+    env = server_env(folder, f"sqlite:///{folder / 'store.db'}", **settings)
+    with ServerProcess(env, folder / "server.log", timeout=600) as running:
+        yield running

@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("openapi_python_client", reason="install the test extra")
 
 from service.bench.server import ServerProcess
-from tests.support.served import server_env
+from tests.support.served import sqlite_server
 
 KEY = "client-key"
 PACKAGE = "overstap_api_client"
@@ -31,9 +31,7 @@ STORY = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    folder = tmp_path_factory.mktemp("generated-client")
-    env = server_env(folder, f"sqlite:///{folder / 'store.db'}", api_keys=KEY)
-    with ServerProcess(env, folder / "server.log", timeout=600) as running:
+    with sqlite_server(tmp_path_factory.mktemp("generated-client"), api_keys=KEY) as running:
         yield running
 
 

@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from service.bench.server import ServerProcess
-from tests.support.served import call, server_env
+from tests.support.served import call, sqlite_server
 
 KEY = "metrics-key"
 STORY = "Ik heet Anna Verbeek en ik heb tien jaar cv-ketels onderhouden bij klanten thuis."
@@ -22,9 +22,7 @@ PERSONAL = ("Verbeek", "cv-ketels", "Jansen")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    folder = tmp_path_factory.mktemp("metrics")
-    env = server_env(folder, f"sqlite:///{folder / 'store.db'}", api_keys=KEY)
-    with ServerProcess(env, folder / "server.log", timeout=600) as running:
+    with sqlite_server(tmp_path_factory.mktemp("metrics"), api_keys=KEY) as running:
         yield running
 
 
