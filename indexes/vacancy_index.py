@@ -128,16 +128,33 @@ class VacancyIndex:
         """Apply the store's changes since the last sync; returns how many vectors changed.
 
         One sync at a time: two overlapping ones (a request's and the background one)
-        could otherwise re-add a vector the other had just removed."""
+        could otherwise re-add a vector the other had just removed. When housekeeping
+        deleted changes this index had not applied (it was paused for longer than the
+        log is kept), it reloads every vacancy instead: the log can no longer tell it
+        which were removed."""
         with self._sync_lock:
-            seq, latest = changes_since(store, self.applied)
-            if latest:
+            changes = changes_since(store, self.applied)
+            if changes.missed:
+                return self._reload(store)
+            if changes.latest:
+                latest = changes.latest
                 upserted = [number for number, removed in latest.items() if not removed]
                 rows = indexed_vacancies(store, self.embedder, upserted) if upserted else []
                 found = {row.number for row in rows}
                 self._apply(rows, [number for number in latest if number not in found])
-            self.applied = max(self.applied, seq)
-            return len(latest)
+            self.applied = max(self.applied, changes.newest)
+            return len(changes.latest)
+
+    def _reload(self, store: Store) -> int:
+        """Replace every vector by the store's (the sync lock is held)."""
+        seq = last_change(store)  # read first, as in ``load``
+        rows = indexed_vacancies(store, self.embedder)
+        found = {row.number for row in rows}
+        with self._lock:
+            gone = [number for number in self._slot if number not in found]
+        self._apply(rows, gone)
+        self.applied = seq
+        return len(rows) + len(gone)
 
     def _apply(self, rows: Sequence[IndexedVacancy], removed: Iterable[int]) -> None:
         """Replace or add ``rows`` and drop ``removed``, under the lock."""

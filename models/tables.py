@@ -222,3 +222,15 @@ class VacancyChange(SQLModel, table=True):
     number: int = Field(index=True)
     removed: bool
     at: datetime
+
+
+class VacancyChangePurge(SQLModel, table=True):
+    """How far housekeeping has deleted the change log (one row, ``id`` 1). An index
+    that applied changes only up to a sequence number below ``purged_through`` has
+    missed some and reloads every vacancy instead of following the log."""
+
+    __tablename__ = "vacancy_change_purge"
+
+    id: int = Field(primary_key=True)
+    purged_through: int
+    at: datetime

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from sqlmodel import SQLModel
 
 from models.domain import ConceptView, LabelText, SkillLink, StoreStats
 from models.tables import (
@@ -26,6 +25,7 @@ from models.tables import (
     Vacancy,
 )
 from models.vocabulary import ConceptKind, LabelKind, RelationType, SkillType, Status
+from ontology import schema
 from ontology.errors import StoreError
 from ontology.writer import table_of
 
@@ -61,10 +61,16 @@ def make_engine(url: str) -> Engine:
 class Store:
     """Owns the engine; every write goes through ``transaction()`` so it is all-or-nothing."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, upgrade: bool = True) -> None:
+        """Open the store at ``url``, bringing its schema to this code's revision when
+        ``upgrade`` (else refusing a store that is behind: ``ontology.schema``)."""
         self.url = url
         self.engine = make_engine(url)
-        SQLModel.metadata.create_all(self.engine)
+        try:
+            schema.ensure(self.engine, allow_upgrade=upgrade)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         """Release pooled connections (SQLite files can then be removed or replaced)."""

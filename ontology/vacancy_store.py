@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from models.domain import DerivedVacancy, StoredVacancy, VacancyRecord, VacancySkill
-from models.tables import Vacancy, VacancyChange, VacancyEntry
+from models.tables import Vacancy, VacancyChange, VacancyChangePurge, VacancyEntry
 from ontology.faults import crash_point
 from ontology.store import Store
 from ontology.writer import table_of
 
 RECORD_FIELDS = tuple(VacancyRecord.model_fields)
+MARK_ID = 1  # the one row of ``vacancy_change_purge``
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class IndexedVacancy:
     skills: list[VacancySkill] | None
 
 
-def _lock(conn: Connection, begin: bool = True) -> None:
+def lock_writes(conn: Connection, begin: bool = True) -> None:
     """Take the writer lock before the first read of a vacancy write, so the reads that
     decide what to write (does this id exist? which number?) cannot go stale. SQLite's
     driver would only begin at the first INSERT; PostgreSQL needs the table lock for
@@ -51,7 +52,7 @@ def _lock(conn: Connection, begin: bool = True) -> None:
         conn.execute(text("LOCK TABLE vacancy_change IN EXCLUSIVE MODE"))
 
 
-def _log(conn: Connection, numbers: Sequence[int], removed: bool) -> None:
+def log_changes(conn: Connection, numbers: Sequence[int], removed: bool) -> None:
     if numbers:
         now = datetime.now(UTC)
         conn.execute(
@@ -131,7 +132,7 @@ def write_vacancies(
     statuses: dict[str, str] = {}
     now = datetime.now(UTC)
     with store.transaction() as conn:
-        _lock(conn)
+        lock_writes(conn)
         existing = _existing(conn, [item.record.id for item in items])
         changed: list[int] = []
         for item in items:
@@ -168,7 +169,7 @@ def write_vacancies(
                 number = old["number"]
                 conn.execute(update(entry).where(entry.c.number == number).values(**entry_row))
             changed.append(int(number))
-        _log(conn, changed, removed=False)
+        log_changes(conn, changed, removed=False)
         crash_point("vacancies-before-commit")
     return statuses
 
@@ -178,7 +179,7 @@ def forget_derived(conn: Connection, ids: Sequence[str]) -> None:
     (in its transaction), logging their removal from the index; the service derives
     them again (``VacancyService.catch_up``)."""
     entry = table_of(VacancyEntry)
-    _lock(conn, begin=False)
+    lock_writes(conn, begin=False)
     numbers: list[int] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -189,7 +190,7 @@ def forget_derived(conn: Connection, ids: Sequence[str]) -> None:
             ).scalars()
         ]
         conn.execute(delete(entry).where(entry.c.vacancy_id.in_(chunk)))
-    _log(conn, numbers, removed=True)
+    log_changes(conn, numbers, removed=True)
 
 
 def changed_ids(conn: Connection, records: Sequence[VacancyRecord]) -> list[str]:
@@ -202,14 +203,14 @@ def delete_vacancy(store: Store, vacancy_id: str) -> bool:
     """Remove a vacancy and its derived data; False when there was none."""
     vacancy, entry = table_of(Vacancy), table_of(VacancyEntry)
     with store.transaction() as conn:
-        _lock(conn)
+        lock_writes(conn)
         number = conn.execute(
             select(entry.c.number).where(entry.c.vacancy_id == vacancy_id)
         ).scalar()
         conn.execute(delete(entry).where(entry.c.vacancy_id == vacancy_id))
         gone = conn.execute(delete(vacancy).where(vacancy.c.id == vacancy_id)).rowcount
         if number is not None:
-            _log(conn, [int(number)], removed=True)
+            log_changes(conn, [int(number)], removed=True)
     return bool(gone)
 
 
@@ -263,9 +264,26 @@ def last_change(store: Store) -> int:
         return int(conn.execute(select(func.max(table_of(VacancyChange).c.seq))).scalar() or 0)
 
 
-def changes_since(store: Store, seq: int) -> tuple[int, dict[int, bool]]:
-    """The newest sequence number and, per vector number changed after ``seq``, whether
-    its last change removed it."""
+def purged_through(conn: Connection) -> int:
+    """The last sequence number housekeeping deleted from the log (0: none)."""
+    mark = table_of(VacancyChangePurge)
+    found = conn.execute(select(mark.c.purged_through).where(mark.c.id == MARK_ID)).scalar()
+    return int(found or 0)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The log after a sequence number."""
+
+    newest: int  # the newest sequence number read (the one asked for when none)
+    latest: dict[int, bool]  # per vector number changed: whether its last change removed it
+    missed: bool  # housekeeping deleted changes after the one asked for: reload all
+
+
+def changes_since(store: Store, seq: int) -> Changes:
+    """The changes after ``seq``. The purge mark is read after the rows: a purge that
+    lands between the two reads makes ``missed`` true (a needless reload), never hides
+    a change."""
     change = table_of(VacancyChange)
     with store.reading() as conn:
         rows = conn.execute(
@@ -273,10 +291,11 @@ def changes_since(store: Store, seq: int) -> tuple[int, dict[int, bool]]:
             .where(change.c.seq > seq)
             .order_by(change.c.seq)
         ).all()
+        missed = purged_through(conn) > seq
     latest: dict[int, bool] = {}
     for _, number, removed in rows:
         latest[int(number)] = bool(removed)
-    return (int(rows[-1][0]) if rows else seq), latest
+    return Changes(int(rows[-1][0]) if rows else seq, latest, missed)
 
 
 def indexed_vacancies(

@@ -33,7 +33,7 @@ def main() -> None:
     weights = [float(w) for w in args.weights.split(",")]
     cases = [c for c in load_cases(args.cases) if c.get("good_moves")]
     settings = get_settings()
-    store = Store(settings.resolved_database_url)
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
     try:
         catalog = open_catalog(settings, store)
         matcher = Matcher(catalog, SkillExtractor(catalog))

@@ -63,7 +63,7 @@ def build_groups(per_concept: int, negatives: int, seed: int) -> list[Group]:
     """Training groups from the store's occupations, negatives mined with the
     configured (bundled) embedder."""
     settings = get_settings()
-    store = Store(settings.resolved_database_url)
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
     cache = EmbeddingCache(settings.cache_path)
     try:
         rows = store.labels_of(ConceptKind.OCCUPATION)

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = Path(os.environ.get("OVERSTAP_DATA_DIR") or tempfile.mkdtemp(prefix="vbench-"))
     settings = Settings(data_dir=data_dir)
-    store = Store(settings.resolved_database_url)
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
     err_console = Console(stderr=True)
     figures: dict[str, Any] = {
         "count": args.count,

@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, required=True, help="JSON Lines file to write")
     args = parser.parse_args(argv)
-    store = Store(Settings().resolved_database_url)
+    settings = Settings()
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
     try:
         found = templates(store)
     finally:

@@ -25,6 +25,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default a SQLite file in data_dir. PostgreSQL: "
         "postgresql+psycopg://user:password@host/db",
     )
+    db_upgrade: bool = Field(
+        default=True,
+        description="Bring the store's schema to this release's revision when it is "
+        "opened (Alembic migrations, under a lock, in one transaction). false: refuse a "
+        "store that is behind and leave it to `overstap db upgrade` (deployments that "
+        "migrate in a separate step). A store made by a newer release is always refused.",
+    )
     embedder: str = Field(
         default="bundled:multilingual-e5-small",
         description="Embedding model: the bundled default, or st:<name-or-path> for any "

@@ -43,6 +43,9 @@ def test_the_wheel_carries_what_commands_read(wheel: list[str]) -> None:
     assert "ontology/default_data/certificates.csv" in names  # the embedded default
     assert any(n.startswith("ontology/default_data/esco/") for n in names)
     assert {"service/cli/__main__.py", "service/cli/commands.py"} <= names
+    # Every store is opened through the migrations (ontology.schema).
+    assert {"ontology/migrations/env.py", "ontology/migrations/script.py.mako"} <= names
+    assert any(n.startswith("ontology/migrations/versions/0001_") for n in names)
 
 
 def test_every_package_is_in_the_wheel(wheel: list[str]) -> None:

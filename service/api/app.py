@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ready = False
         started = time.monotonic()
         log.info("starting: store %s, data in %s", _safe_url(settings), settings.data_dir)
-        store = Store(settings.resolved_database_url)
+        store = Store(settings.resolved_database_url, settings.db_upgrade)
         app.state.store = store
         services = await run_in_threadpool(partial(open_services, settings, store, serving=True))
         live = LiveServices(services, _retire(settings))

@@ -180,7 +180,7 @@ def _populate(settings: Any, ontology: str, stage: Stage) -> dict[str, Any]:
 
     stage(f"loading the {ontology} ontology")
     started = time.perf_counter()
-    store = Store(settings.resolved_database_url)
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
     try:
         if ontology == "default":
             ensure_populated(store)
@@ -230,7 +230,7 @@ def _reindex(settings: Any, stage: Stage) -> dict[str, Any]:
     from service.runtime.services import build_snapshot, open_embedder
 
     embedder = open_embedder(settings)
-    store = Store(settings.resolved_database_url)
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
     figures: dict[str, Any] = {}
     try:
         for name in ("cold", "warm"):
@@ -256,7 +256,7 @@ def _vacancies(settings: Any, count: int, stage: Stage) -> dict[str, Any]:
     from service.runtime.services import open_services
 
     stage(f"{count} synthetic vacancies")
-    store = Store(settings.resolved_database_url)
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
     try:
         services = open_services(settings, store)
         records = [
@@ -295,7 +295,7 @@ def _floor(settings: Any, load: Load, stage: Stage) -> tuple[dict[str, Any], dic
     from service.runtime.services import open_services
 
     stage("floor: embedding + FAISS, in-process")
-    store = Store(settings.resolved_database_url)
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
     try:
         services = open_services(settings, store, serving=True)
         catalog = services.catalog

@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from indexes.training.fine_tune import TrainConfig
 from indexes.training.pairs import PairRecipe
 from indexes.training.train import DEFAULT_NAME
 from ontology.default import load_default
-from ontology.errors import SourceError, StoreError
 from ontology.faults import crash_point
 from ontology.importers.certificates import import_certificates
 from ontology.importers.competentnl import import_competentnl
@@ -31,8 +29,9 @@ from ontology.importers.links import UnknownSkills
 from ontology.importers.qualifications import import_qualifications
 from ontology.importers.report import ImportReport
 from ontology.importers.vacancies import read_vacancies
-from ontology.store import Store
 from ontology.writer import OntologyWriter
+from service.cli.common import EXIT_BAD_INPUT, err, failing_cleanly, open_store, out
+from service.cli.db_commands import db_app
 from service.cli.progress_bar import RichProgress
 from service.evaluation import DEFAULT_CASES, NO_MATCH_QUERIES
 from service.settings import get_settings
@@ -47,33 +46,7 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Import sources into the store (each import is all-or-nothing).")
 app.add_typer(import_app, name="import")
-
-out = Console()
-err = Console(stderr=True)
-
-EXIT_BAD_INPUT = 2
-
-
-@contextmanager
-def _failing_cleanly(*expected: type[Exception]) -> Iterator[None]:
-    """Turn located input errors, and the ``expected`` errors of a command (a bad
-    embedder name, a missing benchmark file), into one readable line and exit code 2."""
-    handled: tuple[type[Exception], ...] = (StoreError, *expected)
-    try:
-        yield
-    except SourceError as exc:
-        err.print(
-            f"[red]error:[/red] {exc.location()}: {exc.message}", highlight=False, soft_wrap=True
-        )
-        err.print("nothing was imported; the store is unchanged", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except handled as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def _open_store() -> Store:
-    return Store(get_settings().resolved_database_url)
+app.add_typer(db_app, name="db")
 
 
 @contextmanager
@@ -82,8 +55,8 @@ def _evaluated_catalog(*expected: type[Exception]) -> Iterator["Catalog"]:
     the ``expected`` errors (a malformed benchmark file) turned into exit code 2."""
     from service.runtime.services import open_catalog
 
-    with _failing_cleanly(*expected):
-        store = _open_store()
+    with failing_cleanly(*expected):
+        store = open_store()
         try:
             yield open_catalog(get_settings(), store)
         finally:
@@ -91,8 +64,8 @@ def _evaluated_catalog(*expected: type[Exception]) -> Iterator["Catalog"]:
 
 
 def _run_import(work: Callable[[OntologyWriter, RichProgress], ImportReport]) -> None:
-    with _failing_cleanly():
-        store = _open_store()
+    with failing_cleanly():
+        store = open_store()
         try:
             with RichProgress(err) as progress, store.transaction() as conn:
                 report = work(OntologyWriter(conn), progress)
@@ -198,8 +171,8 @@ def import_vacancies_cmd(
     from service.runtime.services import open_services
 
     settings = get_settings()
-    with _failing_cleanly(EmbedderError):
-        store = _open_store()
+    with failing_cleanly(EmbedderError):
+        store = open_store()
         try:
             with RichProgress(err) as progress:
                 records = read_vacancies(file, progress)
@@ -224,8 +197,8 @@ def import_vacancies_cmd(
 @import_app.command("default")
 def import_default() -> None:
     """Import the embedded Dutch default ontology, certificates and vacancies."""
-    with _failing_cleanly():
-        store = _open_store()
+    with failing_cleanly():
+        store = open_store()
         try:
             with RichProgress(err) as progress:
                 report = load_default(store, progress)
@@ -239,8 +212,8 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print what the store holds."""
-    with _failing_cleanly():
-        store = _open_store()
+    with failing_cleanly():
+        store = open_store()
         try:
             result = store.stats()
         finally:
@@ -278,8 +251,8 @@ def reindex() -> None:
     from service.runtime.services import build_snapshot, open_embedder
 
     settings = get_settings()
-    with _failing_cleanly(EmbedderError, SnapshotBusyError):
-        store = _open_store()
+    with failing_cleanly(EmbedderError, SnapshotBusyError):
+        store = open_store()
         try:
             embedder = open_embedder(settings)
             with RichProgress(err) as progress:
@@ -336,6 +309,13 @@ def train(
             "base model's N nearest, as a hard negative (5: chosen on MELO dev); 0: none.",
         ),
     ] = PairRecipe.hard_negatives,
+    train_word_embeddings: Annotated[
+        bool,
+        typer.Option(
+            help="Train the word-embedding table too (frozen by default: it holds most of "
+            "the weights, and words the pairs never show keep their base vectors)."
+        ),
+    ] = not TrainConfig.freeze_word_embeddings,
     max_steps: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many batches (smoke runs).")
     ] = None,
@@ -368,11 +348,12 @@ def train(
         batch_size=batch_size,
         learning_rate=learning_rate,
         bf16=bf16,
+        freeze_word_embeddings=not train_word_embeddings,
         max_steps=max_steps,
     )
-    with _failing_cleanly(EmbedderError, TunedModelError):
+    with failing_cleanly(EmbedderError, TunedModelError):
         configure_threads(settings.threads)
-        store = _open_store()
+        store = open_store()
         try:
             with RichProgress(err) as progress:
 
@@ -458,7 +439,7 @@ def evaluate_melo(
     from service.runtime.services import open_embedder
 
     settings = get_settings()
-    with _failing_cleanly(MeloError):
+    with failing_cleanly(MeloError):
         melo = load_dataset(data, dataset)
     weight = (
         1.0
@@ -531,7 +512,7 @@ def evaluate_match(
     from service.match.matcher import Matcher
     from service.runtime.services import match_settings
 
-    with _failing_cleanly(CaseError):
+    with failing_cleanly(CaseError):
         loaded = load_cases(cases)
     with _evaluated_catalog() as catalog:
         matcher = Matcher(catalog, SkillExtractor(catalog), match_settings(get_settings()))
@@ -560,7 +541,7 @@ def evaluate_routes_cmd(
     from service.match.matcher import Matcher
     from service.runtime.services import match_settings
 
-    with _failing_cleanly(CaseError):
+    with failing_cleanly(CaseError):
         loaded = load_cases(cases)
     with _evaluated_catalog() as catalog:
         matcher = Matcher(catalog, SkillExtractor(catalog), match_settings(get_settings()))
@@ -587,7 +568,7 @@ def evaluate_abstention_cmd(
         load_queries,
     )
 
-    with _failing_cleanly(AbstentionError):
+    with failing_cleanly(AbstentionError):
         loaded = load_queries(queries)
     with _evaluated_catalog() as catalog, RichProgress(err) as progress:
         progress.stage("held-out labels asked", 2 * labels)
@@ -615,7 +596,7 @@ def evaluate_titles_cmd(
     TF-IDF over the same occupation labels, in one run."""
     from service.evaluation.titles import TitlesError, evaluate_titles, load_titles
 
-    with _failing_cleanly(TitlesError):
+    with failing_cleanly(TitlesError):
         titles = load_titles(data, split)[:limit]
     languages = None if all_languages else ("en",)
     with _evaluated_catalog() as catalog, RichProgress(err) as progress:
@@ -658,7 +639,7 @@ def bench(
 
     options = BenchOptions(ontology, vacancies, quick, melo, keep, profile)
     started = time.perf_counter()
-    with _failing_cleanly(BenchError, BenchServerError):
+    with failing_cleanly(BenchError, BenchServerError):
         report = run(
             options,
             lambda text: err.print(f"[dim]{time.perf_counter() - started:6.1f} s[/dim] {text}"),
@@ -694,7 +675,10 @@ def serve(
     )
     # JSON lines: counts, timings, request ids and snapshot ids; never request bodies.
     log_config = configure()
-    with _failing_cleanly():
+    with failing_cleanly():
+        # The store's schema first (upgraded, or refused with the reason), so a store
+        # this release cannot serve ends in one line and exit 2, not a traceback.
+        open_store().close()
         application = create_app(settings)
         uvicorn.run(
             application,

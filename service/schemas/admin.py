@@ -1,9 +1,12 @@
-"""Answers of the admin endpoints."""
+"""Requests and answers of the admin endpoints."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from ontology.housekeeping import PurgePolicy
+from service.schemas.common import REQUEST_CONFIG
 
 SNAPSHOT_EXAMPLE = "20261128T070000-06c32a"
 
@@ -41,3 +44,49 @@ class ReindexJobOut(BaseModel):
     error: str | None = Field(
         description="Why the job failed.", examples=["EmbedderError: model not found"]
     )
+
+
+class PurgeIn(BaseModel):
+    """What to keep (every field optional: the defaults are the CLI's)."""
+
+    model_config = REQUEST_CONFIG
+
+    expired_days: int = Field(
+        default=PurgePolicy.expired_days,
+        ge=0,
+        le=3650,
+        description="Keep a vacancy this many days after it expired.",
+        examples=[30],
+    )
+    change_days: int = Field(
+        default=PurgePolicy.change_days,
+        ge=0,
+        le=3650,
+        description="Keep change-log rows this many days. Running servers apply changes "
+        "within seconds; one that falls further behind reloads its vacancies, so no "
+        "setting makes a server miss a removal.",
+        examples=[7],
+    )
+    dry_run: bool = Field(default=False, description="Count what would be deleted; change nothing.")
+
+
+class PurgeOut(BaseModel):
+    """What a purge deleted (or would delete, on a dry run) and what it kept."""
+
+    expired_vacancies: int = Field(
+        description="Vacancies deleted because they expired before `expired_before`.",
+        examples=[1250],
+    )
+    change_rows: int = Field(description="Change-log rows deleted.", examples=[48000])
+    change_rows_kept: int = Field(
+        description="Change-log rows left (the newest is always kept).", examples=[3100]
+    )
+    purged_through: int = Field(
+        description="The change log is deleted up to this sequence number (0: never purged).",
+        examples=[51200],
+    )
+    expired_before: date = Field(description="The expiry cut-off.", examples=["2026-11-05"])
+    changes_before: datetime = Field(
+        description="The change-log cut-off.", examples=["2026-11-28T03:00:00Z"]
+    )
+    dry_run: bool = Field(description="Nothing was changed.", examples=[False])

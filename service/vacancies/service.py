@@ -21,6 +21,7 @@ from indexes.vacancy_index import VacancyFilter, VacancyIndex, linked_occupation
 from models.domain import DerivedVacancy, StoredVacancy, VacancyRecord, VacancySkill
 from models.vocabulary import ConceptKind
 from ontology import vacancy_store
+from ontology.housekeeping import PurgePolicy, PurgeReport, purge
 from ontology.store import Store
 from service.errors import NotFoundError
 from service.match.matcher import Matcher
@@ -182,6 +183,14 @@ class VacancyService:
         if not vacancy_store.delete_vacancy(self.store, vacancy_id):
             raise NotFoundError("vacancy", vacancy_id)
         self._follow()
+
+    def purge(self, policy: PurgePolicy, dry_run: bool = False) -> PurgeReport:
+        """Housekeeping (``ontology.housekeeping``); this server's index drops the
+        deleted vacancies at once, the others at their next sync."""
+        report = purge(self.store, policy, dry_run)
+        if not dry_run:
+            self._follow()
+        return report
 
     def get(self, vacancy_id: str) -> StoredVacancy:
         """One vacancy with what was derived from it."""

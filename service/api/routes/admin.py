@@ -1,13 +1,15 @@
-"""Admin calls: re-index without downtime. Every one needs an API key."""
+"""Admin calls: re-index without downtime, and housekeeping. Every one needs an API key."""
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Response
+from fastapi import APIRouter, Body, HTTPException, Path, Response
 
+from ontology.housekeeping import PurgePolicy
 from service.api.access import AUTH_RESPONSES, KeyRequired
-from service.api.deps import ReindexerDep
+from service.api.deps import ReindexerDep, VacanciesDep
 from service.runtime.reindex import ReindexBusyError
-from service.schemas.admin import ReindexJobOut
+from service.schemas.admin import PurgeIn, PurgeOut, ReindexJobOut
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[KeyRequired])
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -51,3 +53,27 @@ def get_reindex_job(reindexer: ReindexerDep, job: JobId) -> ReindexJobOut:
     if found is None:
         raise HTTPException(404, f"no re-index job {job!r}")
     return ReindexJobOut.model_validate(found, from_attributes=True)
+
+
+@router.post(
+    "/purge",
+    summary="Delete expired vacancies and old change-log rows",
+    response_model=PurgeOut,
+    responses={**AUTH_RESPONSES},
+    description="Housekeeping, as `overstap db purge` does it: vacancies that expired "
+    "more than `expired_days` ago are deleted with what was derived from them (as "
+    "`DELETE /v1/vacancies/{id}` would), and change-log rows older than `change_days` "
+    "(all but the newest). One transaction; every server's index drops the deleted "
+    "vacancies (this one at once, the others at their next sync). Run it from a "
+    "scheduler, e.g. daily; `dry_run` counts without deleting.",
+)
+def purge_vacancies(
+    vacancies: VacanciesDep, body: Annotated[PurgeIn | None, Body()] = None
+) -> PurgeOut:
+    """Purge now (takes the vacancy writer lock for as long as the deletes take)."""
+    wanted = body or PurgeIn()
+    report = vacancies.purge(
+        PurgePolicy(expired_days=wanted.expired_days, change_days=wanted.change_days),
+        dry_run=wanted.dry_run,
+    )
+    return PurgeOut.model_validate(asdict(report))

@@ -302,3 +302,45 @@ def test_a_vacancys_offer_gives_it_no_skill(client: TestClient) -> None:
     labels = [skill["label"] for skill in stored["skills"]]
     assert labels, "the tasks name skills"
     assert not any("e-bike" in label or "fiets" in label for label in labels), labels
+
+
+def test_purge_over_http_and_from_the_cli(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Housekeeping: the admin call needs the key, names a bad field, counts on a dry
+    run, and deletes expired vacancies so that this server stops returning them at
+    once; `overstap db purge` on the same store reports in JSON."""
+    from service.cli.commands import app as cli
+
+    upsert(
+        client,
+        vacancy("purge-old", region="Drenthe", postcode="7999", expires="2020-01-31"),
+        vacancy("purge-open", region="Drenthe", postcode="7999"),
+    )
+    problem(client.post("/v1/admin/purge"), 401)
+    bad = problem(client.post("/v1/admin/purge", json={"expired_days": -1}, headers=WRITE), 422)
+    assert "expired_days" in json.dumps(bad)
+    dry = client.post("/v1/admin/purge", json={"dry_run": True}, headers=WRITE)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["dry_run"] is True and dry.json()["expired_vacancies"] >= 1
+    assert client.get("/v1/vacancies/purge-old").status_code == 200
+    done = client.post("/v1/admin/purge", headers=WRITE)  # no body: the defaults
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["expired_vacancies"] >= 1 and body["change_rows_kept"] >= 1
+    assert body["expired_before"] == (date.today() - timedelta(days=30)).isoformat()
+    problem(client.get("/v1/vacancies/purge-old"), 404)
+    assert client.get("/v1/vacancies/purge-open").status_code == 200
+    found = client.post("/v1/vacancies/search", json={"region": "7999", "limit": 10}).json()
+    assert [h["id"] for h in found["vacancies"]] == ["purge-open"]
+
+    monkeypatch.setenv("OVERSTAP_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("OVERSTAP_DATABASE_URL", settings.resolved_database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["db", "purge", "--dry-run", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["dry_run"] is True and report["expired_vacancies"] == 0
