@@ -1,10 +1,10 @@
-# Two entry points for a newcomer: `make serve` and `make test`. Both set up a virtual
+# Two entry points for a newcomer: `make serve` and `make test` (`make test-all` for CI).
 # environment in .venv first (once; again when pyproject.toml changes).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint setup bench-smoke
+.PHONY: serve test test-all lint setup bench-smoke
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,15 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The quick suite: everything but the tests marked slow (pyproject's addopts), SQLite only
+# unless OVERSTAP_TEST_POSTGRES_URL names a server.
 test: lint
 	$(BIN)/python -m pytest
+
+# Everything, slow tests included; `.ci/run` calls it with a PostgreSQL server running,
+# so every store, API and crash test also runs on PostgreSQL.
+test-all: lint
+	$(BIN)/python -m pytest -m "" --durations=15
 
 # CI smoke run of the performance harness: it must complete and print valid JSON with
 # its ratios. No speed is asserted (shared machines are noisy); docs/performance.md

@@ -174,7 +174,7 @@ class LabelIndex:
 
         ``max`` scores a concept by its best label; ``lse`` by a soft maximum
         (``τ·log Σ exp(s/τ)``, τ = 0.05) that lifts concepts several of whose labels
-        match. The README reports which wins on MELO at concept level.
+        match. docs/quality.md reports which wins on MELO at concept level.
         """
         hits = self.search_rows(
             query_vector, query_text, max(k * 10, CANDIDATES), lexical_weight, languages, exclude

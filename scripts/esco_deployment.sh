@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up a full-ESCO deployment in OVERSTAP_DATA_DIR (default ./var), the configuration
-# the README's "Match quality" measures: ESCO v1.1.1 with its Dutch labels, the mbo
+# docs/quality.md's "Match quality" measures: ESCO v1.1.1 with its Dutch labels, the mbo
 # qualifications, the certificates and the first snapshot, with the bundled model.
 # Every step prints its progress; each import is one transaction, so a failed step
 # leaves the store as it was and the script can be rerun (imports are idempotent).
@@ -9,7 +9,7 @@
 #
 # --tuned first fine-tunes and calibrates a model on the store (`overstap train`, about
 # 50 minutes on two cores, reused when already built) and builds the snapshot with it:
-# better title linking, but not yet the default for the match (README, "Calibration").
+# better title linking, but not yet the default for the match (docs/quality.md, "Calibration").
 # At the end it prints the line to serve with.
 set -euo pipefail
 

@@ -1,6 +1,6 @@
 """Issue 20's second-stage experiment: a cross-encoder reranker for title linking.
 
-Not shipped: it measured worse than the bi-encoder alone on MELO's dev sets (README,
+Not shipped: it measured worse than the bi-encoder alone on MELO's dev sets (docs/quality.md,
 *Quality: MELO*), so the service has no reranker. Kept so the figures can be reproduced
 and the next attempt starts from them.
 

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="Weight of the character TF-IDF channel in the fused score "
-        "(1 - weight goes to the embeddings); chosen on MELO bel_q_nl_c_nl, see README.",
+        "(1 - weight goes to the embeddings); chosen on MELO bel_q_nl_c_nl, see docs/quality.md.",
     )
     story_fit_weight: float | None = Field(
         default=None,
@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         description="Weight in the match score of how much the story as a whole resembles "
         "an occupation's name and description (occupation-level evidence). Unset: 0.5 "
         "on an ontology with 1,000 or more occupations that list skills (ESCO), 0 on a "
-        "small one (the embedded default); both chosen on the dev cases, see README.",
+        "small one (the embedded default); both chosen on the dev cases, see docs/quality.md.",
     )
     runtime: Literal["onnx", "onnx-int8", "torch"] = Field(
         default="onnx",

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from ontology.store import Store
 from tests.support.cli import Cli
 from tests.support.paths import MINI_EN
+from tests.support.seed import seed_url
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -90,6 +91,22 @@ def store(database_url: str) -> Iterator[Store]:
     opened = Store(database_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def default_seed(tmp_path_factory: pytest.TempPathFactory, shared_models_dir: Path) -> Path:
+    """A store with the embedded default, its snapshot and derived vacancies, made once
+    by a real first start (``tests.support.seed``: suites copy it with ``seed_into``)."""
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.settings import Settings
+
+    seed = tmp_path_factory.mktemp("default-seed")
+    settings = Settings(data_dir=seed / "var", database_url=seed_url(seed))
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 200
+    return seed
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The shell scripts a newcomer runs: they explain themselves and refuse bad input
-before touching any store (the full run is the README's ESCO set-up, measured there)."""
+before touching any store (the full run is the README's ESCO set-up, measured in
+docs/quality.md)."""
 
 import os
 import subprocess

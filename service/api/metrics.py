@@ -23,7 +23,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from ontology.vacancy_store import last_change
 
-# Matches take 0.1–2 s on a 2-core machine (README, *Performance*); extractions less.
+# Matches take 0.1–2 s on a 2-core machine (docs/performance.md); extractions less.
 SECONDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 JOB_STATES = ("running", "succeeded", "failed")
 log = logging.getLogger("overstap.metrics")

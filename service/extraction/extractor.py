@@ -24,7 +24,7 @@ from service.extraction.reading import TextKind, readable
 from service.schemas.search import Evidence, ExtractAnswer, ExtractedSkill
 
 PER_SPAN = 5  # skills considered per piece of text
-# Best micro-F1 on Decorte TECH validation with the bundled model (README); another
+# Best micro-F1 on Decorte TECH validation with the bundled model (docs/quality.md); another
 # model's calibration maps it onto its scale (``indexes.embedding.calibration``).
 VALIDATION_THRESHOLD = 0.04
 # Sentences every vacancy or CV has and that name no skill. The margins of those that

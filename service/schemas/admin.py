@@ -67,7 +67,9 @@ class PurgeIn(BaseModel):
         "setting makes a server miss a removal.",
         examples=[7],
     )
-    dry_run: bool = Field(default=False, description="Count what would be deleted; change nothing.")
+    dry_run: bool = Field(
+        default=False, description="Count what would be deleted; change nothing.", examples=[True]
+    )
 
 
 class PurgeOut(BaseModel):

@@ -1,7 +1,7 @@
 """Imports of the real sources in ../shared/data (skipped with a reason when absent).
 
 The import time of the full English ESCO is printed, never asserted (shared machines
-are noisy); the README reports it.
+are noisy); docs/performance.md reports it.
 """
 
 import time
@@ -18,7 +18,7 @@ from ontology.store import Store
 from ontology.writer import OntologyWriter
 from tests.support.paths import SHARED_DATA, needs_shared_data
 
-pytestmark = [needs_shared_data, pytest.mark.realdata]
+pytestmark = [needs_shared_data, pytest.mark.realdata, pytest.mark.slow]
 
 ESCO_EN = SHARED_DATA / "esco-v1.1.1-en"
 ESCO_NL_11 = SHARED_DATA / "esco-v1.1-nl-collections"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from service.bench.server import ServerProcess
+from tests.support.seed import seed_into
 
 
 def server_env(folder: Path, database_url: str, **settings: str) -> dict[str, str]:
@@ -41,9 +42,15 @@ def call(
 
 
 @contextmanager
-def sqlite_server(folder: Path, **settings: str) -> Iterator[ServerProcess]:
+def sqlite_server(
+    folder: Path, seed: Path | None = None, **settings: str
+) -> Iterator[ServerProcess]:
     """A real ``overstap serve`` on its own SQLite store in ``folder``, logging to
-    ``folder/server.log``; ``settings`` as for ``server_env``."""
-    env = server_env(folder, f"sqlite:///{folder / 'store.db'}", **settings)
+    ``folder/server.log``, starting from a copy of ``seed`` when given (else empty: a
+    first start); ``settings`` as for ``server_env``."""
+    database_url = f"sqlite:///{folder / 'store.db'}"
+    if seed is not None:
+        seed_into(seed, folder / "var", database_url)
+    env = server_env(folder, database_url, **settings)
     with ServerProcess(env, folder / "server.log", timeout=600) as running:
         yield running

@@ -71,6 +71,7 @@ def test_export_reproduces_torch_vectors_and_is_cached(minilm_models: Path) -> N
     assert manifest_path.stat().st_mtime_ns == stamp
 
 
+@pytest.mark.slow
 def test_a_folder_without_manifest_is_exported_again(minilm_models: Path) -> None:
     spec = f"st:{gt_minilm.get_model_path()}"
     first = load_embedder(spec, minilm_models, "onnx")
@@ -117,6 +118,7 @@ def test_serving_process_never_imports_torch(shared_models_dir: Path) -> None:
     assert done.stdout.split() == ["OnnxEmbedder", "1", "False", "False"]
 
 
+@pytest.mark.slow
 def test_int8_runtime_is_a_model_of_its_own(minilm_models: Path) -> None:
     """The quantised export has its own name (its vectors differ, so it must never share
     cached vectors or snapshots with the model) and stays close to the fp32 export."""

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.typing import NDArray
+from safetensors import safe_open
 
 from indexes.embedding.base import EmbedderError
 from indexes.embedding.calibration import Calibration
-from indexes.embedding.load import load_embedder
+from indexes.embedding.load import bundled_folder, load_embedder
 from indexes.embedding.tuned import MANIFEST_NAME
 from indexes.training.fine_tune import (
     TrainConfig,
@@ -126,6 +127,7 @@ def base_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_mined_hard_negatives_name_other_occupations(store: Store, base_models: Path) -> None:
     from indexes.embedding.load import E5_PREFIXES, bundled_folder
     from indexes.embedding.torch_runtime import SentenceTransformerEmbedder
@@ -236,6 +238,7 @@ def _train(cli: Cli, *extra: str) -> tuple[Path, str]:
     return folder, spec
 
 
+@pytest.mark.slow
 def test_train_runs_steps_and_builds_a_pinned_model(
     cli: Cli,
     database_url: str,
@@ -300,6 +303,21 @@ def test_train_runs_steps_and_builds_a_pinned_model(
     manifest = json.loads((plain / MANIFEST_NAME).read_text(encoding="utf-8"))
     assert "hard_negatives" not in manifest["recipe"] and "hard_negatives" not in manifest["data"]
 
+    # The word-embedding table is frozen unless asked: only then do its weights move.
+    def word_embeddings(model: Path) -> NDArray[np.float32]:
+        with safe_open(str(model / "model.safetensors"), framework="numpy") as weights:
+            name = next(k for k in weights.keys() if k.endswith("word_embeddings.weight"))  # noqa: SIM118
+            table: NDArray[np.float32] = weights.get_tensor(name)
+            return table
+
+    base_table = word_embeddings(bundled_folder(data_dir / "models"))
+    assert np.array_equal(word_embeddings(folder), base_table)
+    unfrozen, _ = _train(cli, "--train-word-embeddings")
+    assert unfrozen not in (folder, plain)
+    manifest = json.loads((unfrozen / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["train"]["freeze_word_embeddings"] is False
+    assert not np.array_equal(word_embeddings(unfrozen), base_table)
+
 
 def test_an_empty_store_is_refused_clearly(
     cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch
@@ -321,6 +339,7 @@ def _rewrite(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_folders_with_a_wrong_manifest_are_refused(
     cli: Cli,
     database_url: str,

@@ -5,6 +5,7 @@ the admin routes. Keys never reach a log line."""
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 from service.api.access import KeyRing, RateLimiter, fingerprint
 from service.api.app import create_app
 from service.settings import Settings
+from tests.support.seed import seed_into
 
 KEYS = ["first-key-0123456789", "second-key-abcdefghij"]
 PROBLEM = "application/problem+json"
@@ -21,11 +23,15 @@ STORY = {"text": "Ik heb tien jaar als kok gewerkt en repareer graag fietsen."}
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Settings:
+def base(
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str, default_seed: Path
+) -> Settings:
     """Settings of one data folder (store, snapshot) shared by the apps below, built
     once; the store on each database."""
+    data_dir = tmp_path_factory.mktemp("access") / "var"
+    seed_into(default_seed, data_dir, module_database_url)
     return Settings(
-        data_dir=tmp_path_factory.mktemp("access") / "var",
+        data_dir=data_dir,
         database_url=module_database_url,
         api_keys=KEYS,
     )

@@ -3,6 +3,7 @@ the bundled multilingual model: every route, language fallback, limits, bad inpu
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,19 +12,18 @@ from fastapi.testclient import TestClient
 from indexes.embedding.calibration import Calibration
 from service.api.app import create_app
 from service.settings import Settings
+from tests.support.seed import seed_into
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
 def client(
-    tmp_path_factory: pytest.TempPathFactory, module_database_url: str
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str, default_seed: Path
 ) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("api") / "var",
-        database_url=module_database_url,
-        threads=None,
-    )
+    data_dir = tmp_path_factory.mktemp("api") / "var"
+    seed_into(default_seed, data_dir, module_database_url)
+    settings = Settings(data_dir=data_dir, database_url=module_database_url, threads=None)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -563,7 +563,7 @@ def test_match_vacancies_filter_by_province_and_postcode(client: TestClient) -> 
 def test_side_entrant_cases_hold_on_the_default(matcher: Any) -> None:
     """The hand-written cases (service/evaluation/cases/side_entrants.yaml) as a regression guard.
 
-    Measured with these settings (README): all 43 cases top-1 0.512, top-5 0.814,
+    Measured with these settings (docs/quality.md): all 43 cases top-1 0.512, top-5 0.814,
     unwanted in top 3 0.070, routes 0.99, no answer all at 0 %. The floors leave room for
     one or two cases to flip on another CPU's float rounding, not for a real regression."""
     from service.evaluation import DEFAULT_CASES

@@ -30,8 +30,9 @@ STORY = (
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with sqlite_server(tmp_path_factory.mktemp("generated-client"), api_keys=KEY) as running:
+def server(tmp_path_factory: pytest.TempPathFactory, default_seed: Path) -> Iterator[ServerProcess]:
+    folder = tmp_path_factory.mktemp("generated-client")
+    with sqlite_server(folder, default_seed, api_keys=KEY) as running:
         yield running
 
 

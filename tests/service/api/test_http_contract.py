@@ -6,6 +6,7 @@ that carry their vacancies' fields. On the embedded default, SQLite, through Tes
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -15,15 +16,20 @@ from fastapi.testclient import TestClient
 from service import __version__
 from service.api.app import create_app
 from service.settings import Settings
+from tests.support.seed import seed_into
 
 PROBLEM = "application/problem+json"
 LIMIT = 64 * 1024
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory, default_seed: Path) -> Iterator[TestClient]:
+    folder = tmp_path_factory.mktemp("contract")
+    database_url = f"sqlite:///{folder / 'store.db'}"
+    seed_into(default_seed, folder / "var", database_url)
     settings = Settings(
-        data_dir=tmp_path_factory.mktemp("contract") / "var",
+        data_dir=folder / "var",
+        database_url=database_url,
         threads=None,
         max_body_bytes=LIMIT,
         public_url="https://overstap.example.nl",

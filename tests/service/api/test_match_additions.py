@@ -7,6 +7,7 @@ deployment would (on the default it is off unless set; on a large ontology such 
 ESCO it is on by default)."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.settings import Settings
+from tests.support.seed import seed_into
 
 WEIGHT = 0.5
 STORY = (
@@ -23,8 +25,9 @@ STORY = (
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory, default_seed: Path) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("story-fit")
+    seed_into(default_seed, folder / "var", f"sqlite:///{folder / 'store.db'}")
     settings = Settings(
         data_dir=folder / "var",
         database_url=f"sqlite:///{folder / 'store.db'}",

@@ -6,6 +6,7 @@ one. Starting a re-index is left out (it would start real jobs); its job lookup 
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +21,11 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from service.bench.server import ServerProcess  # noqa: E402
+from tests.support.seed import seed_into  # noqa: E402
 from tests.support.served import server_env  # noqa: E402
 
+# Fuzzing every operation: `make test-all` (CI) runs it, the quick `make test` not.
+pytestmark = pytest.mark.slow
 KEY = "schemathesis-key"
 EXAMPLES = 30
 BUDGET = 1000
@@ -36,9 +40,10 @@ sent: dict[str, Counter[str]] = defaultdict(Counter)  # per server (one per data
 
 @pytest.fixture(scope="module")
 def server(
-    tmp_path_factory: pytest.TempPathFactory, module_database_url: str
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str, default_seed: Path
 ) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("schemathesis")
+    seed_into(default_seed, folder / "var", module_database_url)
     env = server_env(folder, module_database_url, api_keys=KEY)
     with ServerProcess(env, folder / "server.log") as running:
         yield running

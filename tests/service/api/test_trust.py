@@ -3,6 +3,7 @@ nothing fits the answer says so. One test (or more) per observation in the issue
 through HTTP against the app on the embedded default with the bundled model."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,14 +11,16 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.settings import Settings
+from tests.support.seed import seed_into
 
 PROBLEM = "application/problem+json"
 KOK = "http://data.europa.eu/esco/occupation/90f75f67-495d-49fa-ab57-2f320e251d7e"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory, default_seed: Path) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("trust")
+    seed_into(default_seed, folder / "var", f"sqlite:///{folder / 'store.db'}")
     settings = Settings(
         data_dir=folder / "var", database_url=f"sqlite:///{folder / 'store.db'}", threads=None
     )

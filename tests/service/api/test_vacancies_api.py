@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from service.api.app import create_app
 from service.settings import Settings, get_settings
+from tests.support.seed import seed_into
 
 KEY = "s3cret-write-key"
 WRITE = {"X-API-Key": KEY}
@@ -26,9 +27,13 @@ WELDER_TEXT = (
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Settings:
+def settings(
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str, default_seed: Path
+) -> Settings:
+    data_dir = tmp_path_factory.mktemp("vacancies") / "var"
+    seed_into(default_seed, data_dir, module_database_url)
     return Settings(
-        data_dir=tmp_path_factory.mktemp("vacancies") / "var",
+        data_dir=data_dir,
         database_url=module_database_url,
         api_keys=[KEY],
         vacancy_sync_seconds=0.2,

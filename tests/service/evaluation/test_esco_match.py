@@ -112,7 +112,7 @@ def test_headline_story_on_full_esco(esco: TestClient) -> None:
 
 
 def test_esco_cases(esco: TestClient) -> None:
-    """The ESCO cases as a regression guard; measured figures are in the README."""
+    """The ESCO cases as a regression guard; measured figures are in docs/quality.md."""
     from service.evaluation import ESCO_CASES
     from service.evaluation.match import evaluate_splits, load_cases
 

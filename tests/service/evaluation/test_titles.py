@@ -50,6 +50,7 @@ def test_metrics_from_ranks() -> None:
 
 # An evaluation, not a store test: SQLite only (the store's suites cover PostgreSQL).
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.slow
 def test_cli_compares_the_service_with_char_tfidf_in_one_run(cli: Cli, tmp_path: Path) -> None:
     assert cli("import", "default").exit_code == 0
     assert cli("reindex").exit_code == 0

@@ -23,6 +23,9 @@ from tests.support.paths import MINI_EN, SHARED_DATA, needs_shared_data
 from tests.support.served import call
 from tests.support.store import store_contents
 
+# Processes killed mid-write: `make test-all` (CI) runs these, the quick `make test` not.
+pytestmark = pytest.mark.slow
+
 KEY = "crash-test-key"
 ESCO_EN = "esco-v1.1.1-en"
 KILLED = -signal.SIGKILL

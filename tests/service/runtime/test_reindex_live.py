@@ -22,6 +22,7 @@ from service.runtime.live import LiveServices
 from service.runtime.services import Services
 from service.settings import Settings, get_settings
 from tests.support.paths import MINI_EN, REPO_ROOT
+from tests.support.seed import seed_into
 
 KEY = "admin-key-for-tests"
 ADMIN = {"X-API-Key": KEY}
@@ -94,9 +95,13 @@ def test_build_lock_is_exclusive_across_processes_and_freed_by_a_kill(tmp_path: 
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Settings:
+def settings(
+    tmp_path_factory: pytest.TempPathFactory, module_database_url: str, default_seed: Path
+) -> Settings:
+    data_dir = tmp_path_factory.mktemp("reindex") / "var"
+    seed_into(default_seed, data_dir, module_database_url)
     return Settings(
-        data_dir=tmp_path_factory.mktemp("reindex") / "var",
+        data_dir=data_dir,
         database_url=module_database_url,
         api_keys=[KEY],
         snapshot_sync_seconds=0.2,

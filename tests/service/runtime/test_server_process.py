@@ -21,6 +21,8 @@ from service.bench.server import ServerProcess
 from tests.support.paths import MINI_EN
 from tests.support.served import call, server_env
 
+# Real server processes under load: `make test-all` (CI) runs these, the quick `make test` not.
+pytestmark = pytest.mark.slow
 KEY = "server-process-test-key"
 MARKER = "ZQX" + uuid.uuid4().hex.upper()  # occurs nowhere unless we leaked it
 

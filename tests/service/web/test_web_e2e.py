@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from service.bench.server import ServerProcess
+from tests.support.seed import seed_into
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -66,8 +67,9 @@ WAIT_MS = 60_000  # a match on a busy 2-core machine can take seconds
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def server(tmp_path_factory: pytest.TempPathFactory, default_seed: Path) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("web-server")
+    seed_into(default_seed, folder / "var", f"sqlite:///{folder / 'store.db'}")
     env = {
         "OVERSTAP_DATA_DIR": str(folder / "var"),
         "OVERSTAP_DATABASE_URL": f"sqlite:///{folder / 'store.db'}",
