@@ -1,6 +1,8 @@
 """The ontology store: one database (SQLite by default, PostgreSQL by URL) behind a
 small API the importers, the indexes and the service share."""
 
+import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,7 +37,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # default in SQLite and we want the same integrity PostgreSQL gives.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # Two connections switching a new file to WAL at once can deadlock on the lock
+    # upgrade, which SQLite reports at once as "locked" (no busy wait): try again.
+    for attempt in range(50):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.05)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

@@ -161,7 +161,8 @@ def test_two_processes_opening_a_new_store_at_once_upgrade_it_once(database_url:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "an open hung"
     assert errors == []
     engine = make_engine(url)
     with engine.connect() as conn:
