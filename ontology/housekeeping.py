@@ -22,9 +22,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from models.tables import Vacancy, VacancyChange, VacancyChangePurge, VacancyEntry
+from models.tables import Vacancy, VacancyChange, VacancyChangePurge
 from ontology.store import Store
-from ontology.vacancy_store import MARK_ID, lock_writes, log_changes, purged_through
+from ontology.vacancy_store import MARK_ID, forget_derived, lock_writes, purged_through
 from ontology.writer import table_of
 
 
@@ -60,20 +60,11 @@ class PurgeReport:
 
 
 def _purge_expired(conn: Connection, before: date) -> int:
-    vacancy, entry = table_of(Vacancy), table_of(VacancyEntry)
+    vacancy = table_of(Vacancy)
     ids = list(conn.execute(select(vacancy.c.id).where(vacancy.c.expires < before)).scalars())
-    numbers: list[int] = []
+    forget_derived(conn, ids)  # their entries go and running indexes are told
     for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        numbers += [
-            int(n)
-            for n in conn.execute(
-                select(entry.c.number).where(entry.c.vacancy_id.in_(chunk))
-            ).scalars()
-        ]
-        conn.execute(delete(entry).where(entry.c.vacancy_id.in_(chunk)))
-        conn.execute(delete(vacancy).where(vacancy.c.id.in_(chunk)))
-    log_changes(conn, numbers, removed=True)
+        conn.execute(delete(vacancy).where(vacancy.c.id.in_(ids[start : start + 500])))
     return len(ids)
 
 
