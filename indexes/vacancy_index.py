@@ -146,15 +146,21 @@ class VacancyIndex:
             return len(changes.latest)
 
     def _reload(self, store: Store) -> int:
-        """Replace every vector by the store's (the sync lock is held)."""
-        seq = last_change(store)  # read first, as in ``load``
-        rows = indexed_vacancies(store, self.embedder)
-        found = {row.number for row in rows}
+        """Replace every vector by the store's (the sync lock is held).
+
+        The new index is built beside this one and swapped in under the lock at the
+        end, so searches go on against the old vectors while it loads (a full load of
+        100k vacancies takes seconds) and never see a half-applied state."""
+        fresh = VacancyIndex.load(store, self.embedder, self.dimension, self.occupation_margin)
         with self._lock:
-            gone = [number for number in self._slot if number not in found]
-        self._apply(rows, gone)
-        self.applied = seq
-        return len(rows) + len(gone)
+            gone = len(self._slot.keys() - fresh._slot.keys())
+            self._index, self._columns = fresh._index, fresh._columns
+            self._slot, self._meta, self._by_id = fresh._slot, fresh._meta, fresh._by_id
+            self._by_occupation, self._by_skill = fresh._by_occupation, fresh._by_skill
+            self._arrays, self._provinces = fresh._arrays, fresh._provinces
+            self._dead = fresh._dead
+        self.applied = fresh.applied
+        return len(fresh) + gone
 
     def _apply(self, rows: Sequence[IndexedVacancy], removed: Iterable[int]) -> None:
         """Replace or add ``rows`` and drop ``removed``, under the lock."""

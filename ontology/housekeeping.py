@@ -14,7 +14,10 @@ either. What must be kept:
 
 Expired vacancies are deleted the way ``DELETE /v1/vacancies/{id}`` deletes one: the
 row, its derived entry, and a removal in the change log, so running indexes drop them.
-Everything happens in one transaction under the vacancy writer lock.
+They go in chunks of ``CHUNK``, each its own transaction under the vacancy writer lock,
+so a purge of a year's feed never holds the lock for long (imports and API writes go on
+between chunks) and a purge that stops half-way leaves every chunk whole. The change
+log is cut in one more transaction at the end. A dry run only counts, without the lock.
 """
 
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from models.tables import Vacancy, VacancyChange, VacancyChangePurge
+from models.tables import Vacancy, VacancyChange, VacancyChangePurge, VacancyEntry
 from ontology.store import Store
 from ontology.vacancy_store import MARK_ID, forget_derived, lock_writes, purged_through
 from ontology.writer import table_of
@@ -59,13 +62,22 @@ class PurgeReport:
     dry_run: bool
 
 
-def _purge_expired(conn: Connection, before: date) -> int:
+CHUNK = 2_000  # expired vacancies deleted per transaction
+
+
+def _purge_expired(store: Store, before: date) -> int:
     vacancy = table_of(Vacancy)
-    ids = list(conn.execute(select(vacancy.c.id).where(vacancy.c.expires < before)).scalars())
-    forget_derived(conn, ids)  # their entries go and running indexes are told
-    for start in range(0, len(ids), 500):
-        conn.execute(delete(vacancy).where(vacancy.c.id.in_(ids[start : start + 500])))
-    return len(ids)
+    expired = select(vacancy.c.id).where(vacancy.c.expires < before)
+    deleted = 0
+    while True:
+        with store.transaction() as conn:
+            lock_writes(conn)
+            ids = list(conn.execute(expired.order_by(vacancy.c.id).limit(CHUNK)).scalars())
+            if not ids:
+                return deleted
+            forget_derived(conn, ids)  # their entries go and running indexes are told
+            conn.execute(delete(vacancy).where(vacancy.c.id.in_(ids)))
+        deleted += len(ids)
 
 
 def _purge_changes(conn: Connection, before: datetime) -> tuple[int, int]:
@@ -90,25 +102,51 @@ def _purge_changes(conn: Connection, before: datetime) -> tuple[int, int]:
     return int(deleted), int(through)
 
 
+def _count(conn: Connection, policy: PurgePolicy) -> PurgeReport:
+    """What ``purge`` would do, by counting (a dry run)."""
+    vacancy, entry, change = table_of(Vacancy), table_of(VacancyEntry), table_of(VacancyChange)
+    before = policy.expired_before()
+    expired = vacancy.c.expires < before
+    count = func.count()
+    vacancies = int(conn.execute(select(count).where(expired)).scalar_one())
+    # Each expired vacancy with a derived entry adds a removal to the log; when any
+    # does, the newest row is one of those, and every row there is now may go.
+    removals = int(
+        conn.execute(select(count).select_from(entry.join(vacancy)).where(expired)).scalar_one()
+    )
+    newest = conn.execute(select(func.max(change.c.seq))).scalar()
+    old = change.c.at < policy.changes_before()
+    if newest is not None and not removals:
+        old = old & (change.c.seq < newest)
+    through = conn.execute(select(func.max(change.c.seq)).where(old)).scalar()
+    going = 0
+    if through is not None:  # the purge deletes every row up to the mark
+        going = int(conn.execute(select(count).where(change.c.seq <= through)).scalar_one())
+    total = int(conn.execute(select(count).select_from(change)).scalar_one())
+    return PurgeReport(
+        expired_vacancies=vacancies,
+        change_rows=going,
+        change_rows_kept=total - going + removals,
+        purged_through=int(through) if through is not None else purged_through(conn),
+        expired_before=before,
+        changes_before=policy.changes_before(),
+        dry_run=True,
+    )
+
+
 def purge(store: Store, policy: PurgePolicy, dry_run: bool = False) -> PurgeReport:
-    """Delete vacancies expired before the policy's day and change-log rows older than
-    its retention, in one transaction; ``dry_run`` counts and rolls back."""
+    """Delete vacancies expired before the policy's day (in chunks) and change-log rows
+    older than its retention; ``dry_run`` counts what would go and changes nothing."""
+    if dry_run:
+        with store.reading() as conn:
+            return _count(conn, policy)
     expired_before, changes_before = policy.expired_before(), policy.changes_before()
-    change = table_of(VacancyChange)
-    with store.engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            lock_writes(conn)
-            expired = _purge_expired(conn, expired_before)
-            deleted, mark = _purge_changes(conn, changes_before)
-            kept = int(conn.execute(select(func.count()).select_from(change)).scalar_one())
-        except BaseException:
-            transaction.rollback()
-            raise
-        if dry_run:
-            transaction.rollback()
-        else:
-            transaction.commit()
+    expired = _purge_expired(store, expired_before)
+    with store.transaction() as conn:
+        lock_writes(conn)
+        deleted, mark = _purge_changes(conn, changes_before)
+        change = table_of(VacancyChange)
+        kept = int(conn.execute(select(func.count()).select_from(change)).scalar_one())
     return PurgeReport(
         expired_vacancies=expired,
         change_rows=deleted,
@@ -116,5 +154,5 @@ def purge(store: Store, policy: PurgePolicy, dry_run: bool = False) -> PurgeRepo
         purged_through=mark,
         expired_before=expired_before,
         changes_before=changes_before,
-        dry_run=dry_run,
+        dry_run=False,
     )

@@ -11,8 +11,17 @@ the tables but no version: it is stamped with the baseline revision, then upgrad
 Upgrades take a lock first (SQLite: the write lock; PostgreSQL: an advisory lock), so
 two replicas starting at once upgrade once, and run in one transaction, so a failed
 upgrade leaves the store as it was (SQLite and PostgreSQL both have transactional DDL).
+On SQLite, foreign keys are switched off for the upgrade (SQLite ignores the switch
+inside a transaction, so it happens before): a migration that changes a table rebuilds
+it (Alembic's batch mode copies it, drops the old one, renames the copy), and dropping a
+referenced table with foreign keys on would fail, or delete the rows that cascade from
+it. ``PRAGMA foreign_key_check`` then checks every reference before the commit.
 """
 
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,8 +32,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import SQLModel
 
+import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from ontology.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BASELINE = "0001"  # the schema of release 1.3.0, the last one made by create_all
@@ -48,6 +62,9 @@ BASELINE_TABLES = frozenset(
     }
 )
 _LOCK_KEY = 0x6F76_6572  # PostgreSQL advisory lock id ("over")
+# How long an upgrade waits for the store's lock (another upgrade, an import, a purge)
+# before it gives up with a SchemaError that says so, instead of hanging a start.
+LOCK_WAIT_SECONDS = 120
 
 
 class SchemaError(StoreError):
@@ -106,12 +123,18 @@ def _state(conn: Connection) -> SchemaState:
     current = MigrationContext.configure(conn).get_current_revision()
     tables = set(inspect(conn).get_table_names())
     legacy = current is None and bool(tables & BASELINE_TABLES)
-    if legacy and BASELINE_TABLES - tables:
-        missing = ", ".join(sorted(BASELINE_TABLES - tables))
+    later = tables & (set(SQLModel.metadata.tables) - BASELINE_TABLES)
+    if legacy and (BASELINE_TABLES - tables or later):
+        # Release 1.3.0 made exactly the baseline's tables: anything else without a
+        # revision (a lost alembic_version, a half-copied store) is not safe to stamp.
+        found = (
+            f"tables of a later schema ({', '.join(sorted(later))})"
+            if later
+            else f"some of overstap's tables but not {', '.join(sorted(BASELINE_TABLES - tables))}"
+        )
         raise SchemaError(
-            f"the store has some of overstap's tables but not {missing}, and no schema "
-            "revision: it was not made by a release overstap can upgrade; import into a "
-            "new store"
+            f"the store has {found} and no schema revision: it was not made by a release "
+            "overstap can upgrade; import into a new store"
         )
     newer = current is not None and not _known(current)
     return SchemaState(current, head(), legacy, empty=not tables, newer=newer)
@@ -133,27 +156,84 @@ def _newer(found: SchemaState) -> SchemaError | None:
     )
 
 
-def _lock(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    elif conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+def _busy() -> SchemaError:
+    return SchemaError(
+        f"the store stayed locked for {LOCK_WAIT_SECONDS} s (an import, a purge or "
+        "another upgrade is writing to it): the schema upgrade did not run and nothing "
+        "changed; try again when that work has finished"
+    )
+
+
+def _is_lock_wait(exc: OperationalError) -> bool:
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        return "locked" in str(orig) or "busy" in str(orig)
+    return getattr(orig, "sqlstate", None) == "55P03"  # PostgreSQL lock_not_available
+
+
+@contextmanager
+def _locked(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction that holds the store's upgrade lock (and, on
+    SQLite, runs with foreign keys off: see the module's docstring)."""
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
+            conn.commit()
+        try:
+            with conn.begin():
+                try:
+                    if sqlite:
+                        conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    else:
+                        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+                except OperationalError as exc:
+                    if _is_lock_wait(exc):
+                        raise _busy() from exc
+                    raise
+                yield conn
+                if sqlite:
+                    _check_references(conn)
+        finally:
+            if sqlite:  # the pooled connection goes back as every other one is
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.exec_driver_sql("PRAGMA busy_timeout=5000")
+                conn.commit()
+
+
+def _check_references(conn: Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = ", ".join(sorted({str(row[0]) for row in broken}))
+        raise SchemaError(
+            f"the schema upgrade would leave {len(broken):,} "
+            f"row{'' if len(broken) == 1 else 's'} referring to rows that do not exist "
+            f"(in {tables}): rolled back, the store is as it was"
+        )
+
+
+def alembic_config(conn: Connection) -> Config:
+    """Alembic's configuration for running migrations on ``conn`` (in its transaction)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
 
 
 def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
     """Bring the store to the head revision; returns the state before and after.
 
-    Raises ``SchemaError`` for a store newer than the code."""
-    with engine.begin() as conn:
-        _lock(conn)
+    Raises ``SchemaError`` for a store newer than the code, and when the store's lock
+    is not free within ``LOCK_WAIT_SECONDS``; a migration that fails rolls back whole."""
+    with _locked(engine) as conn:
         before = _state(conn)  # read under the lock: another process may have upgraded
         newer = _newer(before)
         if newer is not None:
             raise newer
         if not before.up_to_date:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = conn
+            config = alembic_config(conn)
             if before.legacy:
                 command.stamp(config, BASELINE)
             command.upgrade(config, "head")
@@ -175,4 +255,9 @@ def ensure(engine: Engine, allow_upgrade: bool) -> None:
             f"the store needs a schema upgrade ({found.describe()}): run `overstap db "
             "upgrade`, or open it with OVERSTAP_DB_UPGRADE=true"
         )
-    upgrade(engine)
+    before, after = upgrade(engine)
+    if not before.up_to_date:  # another process may have done it while we waited
+        was = "none (release 1.3.0 or before)" if before.legacy else before.current or "empty"
+        # A new store is made here too: only a real upgrade is worth an operator's eye.
+        level = logging.INFO if before.empty else logging.WARNING
+        log.log(level, "store schema upgraded from %s to %s", was, after.current)

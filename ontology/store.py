@@ -69,6 +69,19 @@ def make_engine(url: str) -> Engine:
     raise StoreError(f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg://")
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite ``url`` names when it does not exist yet (opening it would make
+    it); None for an existing file, an in-memory database and other databases."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # make_engine reports it
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
 class Store:
     """Owns the engine; every write goes through ``transaction()`` so it is all-or-nothing."""
 

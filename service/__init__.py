@@ -6,4 +6,4 @@ command line (``cli``) with what its ``evaluate`` and ``bench`` commands run."""
 # The release: semantic versioning of the package and of the HTTP contract alike (a
 # minor step adds routes or fields, a major one would move the paths to /v2). The
 # OpenAPI document's `info.version` and /v1/meta's `version` read it from here.
-__version__ = "1.3.0"
+__version__ = "1.4.0"

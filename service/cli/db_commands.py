@@ -12,8 +12,8 @@ import typer
 
 from ontology import schema
 from ontology.housekeeping import PurgePolicy, PurgeReport, purge
-from ontology.store import make_engine
-from service.cli.common import err, failing_cleanly, open_store, out
+from ontology.store import make_engine, missing_sqlite_file
+from service.cli.common import EXIT_BAD_INPUT, err, failing_cleanly, open_store, out
 from service.settings import get_settings
 
 db_app = typer.Typer(help="The store's schema and housekeeping.", no_args_is_help=True)
@@ -23,7 +23,17 @@ db_app = typer.Typer(help="The store's schema and housekeeping.", no_args_is_hel
 def status() -> None:
     """Print the store's schema revision and the newest this release knows."""
     with failing_cleanly():
-        engine = make_engine(get_settings().resolved_database_url)
+        url = get_settings().resolved_database_url
+        missing = missing_sqlite_file(url)
+        if missing is not None:  # a look must not make a store at a mistyped path
+            err.print(
+                f"[red]error:[/red] no store at {missing} (OVERSTAP_DATABASE_URL); a first "
+                "start or an import makes one",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(EXIT_BAD_INPUT)
+        engine = make_engine(url)
         try:
             found = schema.state(engine)
         finally:

@@ -27,7 +27,7 @@ class Meta(BaseModel):
     """What the service has loaded."""
 
     version: str = Field(
-        examples=["1.3.0"],
+        examples=["1.4.0"],
         description="The release (semver), as `info.version` of `/openapi.json`: a minor step "
         "adds routes or fields, a major one would change `api_version`.",
     )

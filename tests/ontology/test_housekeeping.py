@@ -3,12 +3,16 @@ expired vacancies go everywhere, old change-log rows go but the newest stays, a 
 changes nothing, a running index follows a purge, and an index paused for longer than
 the log is kept reloads instead of missing a removal."""
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import Connection, select, update
 
 from indexes.vacancy_index import VacancyFilter, VacancyIndex
 from models.tables import VacancyChange
+from ontology import housekeeping, vacancy_store
 from ontology.housekeeping import PurgePolicy, purge
 from ontology.store import Store
 from ontology.vacancy_store import delete_vacancy, last_change, stored_vacancy, write_vacancies
@@ -58,6 +62,7 @@ def test_expired_vacancies_and_old_changes_go_the_newest_change_stays(store: Sto
     assert store_contents(store) == before  # a dry run changes nothing
 
     report = purge(store, policy)
+    assert dataclasses.replace(dry, dry_run=False) == report  # the count was exact
     assert report.expired_vacancies == 1
     assert report.expired_before == TODAY - timedelta(days=30)
     assert stored_vacancy(store, "long-gone") is None
@@ -106,8 +111,41 @@ def test_a_running_index_drops_purged_vacancies_and_a_paused_one_reloads(store: 
     assert report.purged_through > paused.applied
     assert paused.sync(store) > 0
     assert _ids(paused) == {"kept", "added"}
+    assert paused.dead_slots == 0  # rebuilt beside the old one and swapped in whole
     assert paused.applied == last_change(store)
     running.sync(store)
     assert _ids(running) == _ids(paused)
     fresh = VacancyIndex.load(store, EMBEDDER, DIM)
     assert _ids(fresh) == _ids(paused)
+
+
+def test_a_large_purge_goes_in_chunks_each_whole(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each chunk deletes its vacancies, their entries and logs their removal in one
+    transaction; every chunk's removals reach a running index."""
+    monkeypatch.setattr(housekeeping, "CHUNK", 2)
+    gone = TODAY - timedelta(days=60)
+    write_vacancies(
+        store,
+        [derived(f"old-{n}", unit(1, n, 0), expires=gone) for n in range(5)]
+        + [derived("kept", unit(0, 1))],
+    )
+    running = VacancyIndex.load(store, EMBEDDER, DIM)
+    chunks: list[int] = []
+    forget = vacancy_store.forget_derived
+
+    def counting(conn: Connection, ids: Sequence[str]) -> None:
+        chunks.append(len(ids))
+        forget(conn, ids)
+
+    monkeypatch.setattr(housekeeping, "forget_derived", counting)
+    dry = purge(store, PurgePolicy(today=TODAY, now=NOW), dry_run=True)
+    report = purge(store, PurgePolicy(today=TODAY, now=NOW))
+    assert chunks == [2, 2, 1]
+    assert report.expired_vacancies == dry.expired_vacancies == 5
+    assert dataclasses.replace(dry, dry_run=False) == report
+    removed = [number for _, number, removed in _log(store) if removed]
+    assert len(removed) == 5
+    running.sync(store)
+    assert _ids(running) == {"kept"}

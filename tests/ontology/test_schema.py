@@ -4,27 +4,57 @@ migrations make exactly the tables the models describe; a store behind is refuse
 when upgrades are off, a store newer than the code always; two processes opening a
 new store at once upgrade it once."""
 
+import logging
+import shutil
+import textwrap
 import threading
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import String, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from models.domain import DerivedVacancy, VacancyRecord
 from ontology import schema
 from ontology.housekeeping import PurgePolicy, purge
-from ontology.importers.esco import EscoImporter
 from ontology.schema import SchemaError
 from ontology.store import Store, make_engine
 from ontology.vacancy_store import write_vacancies
-from ontology.writer import OntologyWriter
 from tests.support.cli import Cli
-from tests.support.paths import MINI_EN
 from tests.support.store import store_contents
+
+AddMigration = Callable[[str], None]
+
+
+@pytest.fixture
+def add_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AddMigration]:
+    """Runs the test against a copy of the migrations with one more revision after the
+    head, whose ``upgrade()`` body the test writes: how a future release's migration
+    meets a store of today."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(schema.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    previous = schema.head()
+
+    def add(body: str) -> None:
+        (folder / "versions" / "9000_test.py").write_text(
+            f"import sqlalchemy as sa\nfrom alembic import op\n\n"
+            f"revision = '9000'\ndown_revision = {previous!r}\n"
+            f"branch_labels = None\ndepends_on = None\n\n\n"
+            f"def upgrade() -> None:\n{textwrap.indent(textwrap.dedent(body), '    ')}\n"
+        )
+        monkeypatch.setattr(schema, "MIGRATIONS", folder)
+        schema._script.cache_clear()
+        assert schema.head() == "9000"
+
+    yield add
+    schema._script.cache_clear()
 
 
 def _vacancy(vacancy_id: str, expires: date | None) -> DerivedVacancy:
@@ -41,16 +71,63 @@ def _vacancy(vacancy_id: str, expires: date | None) -> DerivedVacancy:
 
 
 def make_previous_release_store(url: str) -> None:
-    """A store as release 1.3.0 left it: its ``Store()`` ran ``create_all`` over these
-    tables (the models of then are the baseline's), and the importers filled them."""
+    """A store as release 1.3.0 left it: the baseline revision's tables (made by the
+    migration, so later models cannot leak in) without Alembic's version table, and rows
+    written with plain SQL in that release's columns (keys from the database's own
+    sequences, as the importers left them): an ontology, an expired vacancy and an open
+    one, each with its derived entry and change-log row."""
     engine = make_engine(url)
-    baseline = [SQLModel.metadata.tables[name] for name in sorted(schema.BASELINE_TABLES)]
-    SQLModel.metadata.create_all(engine, tables=baseline)
-    previous = Store.__new__(Store)  # the 1.3.0 store object: no schema step
-    previous.url, previous.engine = url, engine
-    with previous.transaction() as conn:
-        EscoImporter(OntologyWriter(conn)).run([MINI_EN])
-    write_vacancies(previous, [_vacancy("old", date(2026, 1, 1)), _vacancy("open", None)])
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    with engine.begin() as conn:
+        command.upgrade(schema.alembic_config(conn), schema.BASELINE)
+        conn.execute(text("DROP TABLE alembic_version"))
+
+        def key(sql: str, **values: object) -> int:
+            return int(conn.execute(text(sql), values).scalar_one())
+
+        version = key(
+            "INSERT INTO taxonomy_version (taxonomy, version, imported_at, source) "
+            "VALUES ('esco', 'v1', :now, 'mini') RETURNING id",
+            now=now,
+        )
+        for number in (1, 2):
+            concept = key(
+                "INSERT INTO concept (uri, kind, short_id, taxonomy_version_id, status) "
+                "VALUES (:uri, 'occupation', :short, :version, 'released') RETURNING id",
+                uri=f"urn:o:{number}",
+                short=f"o{number}",
+                version=version,
+            )
+            key(
+                "INSERT INTO label (concept_id, language, kind, text, taxonomy_version_id) "
+                "VALUES (:concept, 'nl', 'preferred', :text, :version) RETURNING id",
+                concept=concept,
+                text=f"beroep {number}",
+                version=version,
+            )
+        for vacancy_id, expires in (("old", date(2026, 1, 1)), ("open", None)):
+            conn.execute(
+                text(
+                    "INSERT INTO vacancy (id, title, text, expires, updated_at) "
+                    "VALUES (:id, 'Monteur', 'Tekst.', :expires, :now)"
+                ),
+                {"id": vacancy_id, "expires": expires, "now": now},
+            )
+            entry = key(
+                "INSERT INTO vacancy_entry (vacancy_id, embedder, snapshot, vector, "
+                "occupations) VALUES (:id, 'test:vectors', 's1', :vector, :occupations) "
+                "RETURNING number",
+                id=vacancy_id,
+                vector=np.ones(4, np.float32).tobytes(),
+                occupations='[["urn:o:1", 0.9]]',
+            )
+            key(
+                "INSERT INTO vacancy_change (number, removed, at) "
+                "VALUES (:number, false, :now) RETURNING seq",
+                number=entry,
+                now=now,
+            )
     engine.dispose()
 
 
@@ -75,9 +152,9 @@ def test_a_store_of_the_previous_release_is_upgraded_with_its_data(database_url:
         after = schema.state(store.engine)
         assert after.current == schema.head() and after.up_to_date and not after.legacy
         contents = store_contents(store)
-        assert len(contents["concept"]) > 10 and len(contents["label"]) > 10
+        assert len(contents["concept"]) == 2 and len(contents["label"]) == 2
         assert {row[0] for row in contents["vacancy"]} == {"old", "open"}
-        assert len(contents["vacancy_change"]) == 2
+        assert len(contents["vacancy_entry"]) == 2 and len(contents["vacancy_change"]) == 2
         # The new revision's table works on the upgraded store.
         report = purge(store, PurgePolicy(expired_days=0, change_days=0, today=date(2026, 6, 1)))
         assert report.expired_vacancies == 1 and report.purged_through > 0
@@ -128,9 +205,9 @@ def test_a_store_newer_than_the_code_is_refused_everywhere(database_url: str, cl
     status = cli("db", "status")
     assert status.exit_code == 0
     assert "at revision 9999, newer than this release knows" in status.output
-    for command in (("db", "upgrade"), ("stats",), ("serve", "--port", "1")):
-        result = cli(*command)
-        assert result.exit_code == 2, command
+    for args in (("db", "upgrade"), ("stats",), ("serve", "--port", "1")):
+        result = cli(*args)
+        assert result.exit_code == 2, args
         assert "'9999'" in result.output and "Traceback" not in result.output
 
 
@@ -169,3 +246,179 @@ def test_two_processes_opening_a_new_store_at_once_upgrade_it_once(database_url:
         versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
     assert versions == [(schema.head(),)]
+
+
+def _store_with_vacancies(url: str) -> None:
+    store = Store(url)
+    try:
+        write_vacancies(store, [_vacancy("old", date(2026, 1, 1)), _vacancy("open", None)])
+    finally:
+        store.close()
+
+
+def _revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        return schema.state(engine).current
+    finally:
+        engine.dispose()
+
+
+def test_a_migration_that_rebuilds_a_referenced_table_keeps_the_rows_that_refer_to_it(
+    database_url: str, add_migration: AddMigration
+) -> None:
+    """SQLite changes a column by copying the table and dropping the old one; with
+    foreign keys on, that drop would cascade-delete every vacancy's derived entry."""
+    _store_with_vacancies(database_url)
+    add_migration(
+        """
+        with op.batch_alter_table("vacancy") as batch:
+            batch.alter_column("city", existing_type=sa.String(120), type_=sa.String(200))
+        """
+    )
+    store = Store(database_url)
+    try:
+        assert schema.state(store.engine).current == "9000"
+        columns = {c["name"]: c for c in inspect(store.engine).get_columns("vacancy")}
+        city = columns["city"]["type"]
+        assert isinstance(city, String) and city.length == 200
+        contents = store_contents(store)
+        assert len(contents["vacancy"]) == 2 and len(contents["vacancy_entry"]) == 2
+        # Foreign keys are enforced again on the connections the pool hands out.
+        with pytest.raises(IntegrityError), store.transaction() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO vacancy_entry (number, vacancy_id, embedder, snapshot, "
+                    "vector, occupations) VALUES (99, 'nobody', 'e', 's', :v, '[]')"
+                ),
+                {"v": b"\\x00"},
+            )
+    finally:
+        store.close()
+
+
+def test_a_failing_migration_leaves_the_store_as_it_was(
+    database_url: str, add_migration: AddMigration
+) -> None:
+    _store_with_vacancies(database_url)
+    engine = make_engine(database_url)
+    tables, before = set(inspect(engine).get_table_names()), None
+    engine.dispose()
+    store = Store(database_url)
+    before = store_contents(store)
+    store.close()
+    add_migration(
+        """
+        op.create_table("later", sa.Column("id", sa.Integer(), primary_key=True))
+        op.execute("DELETE FROM vacancy_change")
+        with op.batch_alter_table("vacancy") as batch:
+            batch.add_column(sa.Column("note", sa.String(), nullable=True))
+        raise RuntimeError("the migration's bug")
+        """
+    )
+    with pytest.raises(RuntimeError, match="the migration's bug"):
+        Store(database_url)
+    assert _revision(database_url) == "0002"
+    assert _tables(database_url) == tables
+    engine = make_engine(database_url)
+    columns = {c["name"] for c in inspect(engine).get_columns("vacancy")}
+    engine.dispose()
+    assert "note" not in columns
+    store = Store.__new__(Store)  # read without the upgrade, which would fail again
+    store.url, store.engine = database_url, make_engine(database_url)
+    try:
+        assert store_contents(store) == before
+    finally:
+        store.close()
+
+
+def test_a_migration_leaving_a_broken_reference_on_sqlite_is_rolled_back(
+    tmp_path: Path, add_migration: AddMigration
+) -> None:
+    """PostgreSQL refuses the insert itself; SQLite, with foreign keys off for the
+    upgrade, is checked with ``PRAGMA foreign_key_check`` before the commit."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    _store_with_vacancies(url)
+    add_migration(
+        """
+        op.execute("DELETE FROM vacancy WHERE id = 'old'")
+        """
+    )
+    with pytest.raises(SchemaError, match=r"1 row referring to rows that do not exist"):
+        Store(url)
+    assert _revision(url) == "0002"
+    store = Store.__new__(Store)
+    store.url, store.engine = url, make_engine(url)
+    try:
+        assert {row[0] for row in store_contents(store)["vacancy"]} == {"old", "open"}
+    finally:
+        store.close()
+
+
+def test_an_upgrade_behind_a_long_writer_gives_up_with_a_clear_error(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_previous_release_store(database_url)
+    monkeypatch.setattr(schema, "LOCK_WAIT_SECONDS", 1)
+    holder = make_engine(database_url)
+    with holder.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # an import holding the write lock
+        else:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": schema._LOCK_KEY})
+        engine = make_engine(database_url)
+        try:
+            with pytest.raises(SchemaError, match="stayed locked for 1 s"):
+                schema.upgrade(engine)
+        finally:
+            engine.dispose()
+        conn.rollback()
+        if conn.dialect.name != "sqlite":
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": schema._LOCK_KEY})
+            conn.commit()
+    holder.dispose()
+    assert _revision(database_url) is None  # untouched; it upgrades once the lock is free
+    Store(database_url).close()
+    assert _revision(database_url) == schema.head()
+
+
+def test_a_store_with_later_tables_but_no_revision_is_refused(database_url: str) -> None:
+    """Not a 1.3.0 store (that release had no purge mark): its version table was lost,
+    and stamping it with the baseline would re-run migrations over existing tables."""
+    Store(database_url).close()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+    engine.dispose()
+    with pytest.raises(SchemaError, match=r"tables of a later schema \(vacancy_change_purge\)"):
+        Store(database_url)
+
+
+def test_an_upgrade_at_start_is_logged(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    make_previous_release_store(database_url)
+    with caplog.at_level(logging.INFO, logger="ontology.schema"):
+        Store(database_url).close()
+        Store(database_url).close()  # current: nothing runs, nothing logged
+    upgraded = [r for r in caplog.records if "store schema upgraded" in r.getMessage()]
+    assert [r.getMessage() for r in upgraded] == [
+        f"store schema upgraded from none (release 1.3.0 or before) to {schema.head()}"
+    ]
+    assert upgraded[0].levelno == logging.WARNING
+
+
+def test_db_status_does_not_make_a_store_at_a_mistyped_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.settings import get_settings
+    from tests.support.cli import Cli
+
+    path = tmp_path / "typo" / "overstap.db"
+    monkeypatch.setenv("OVERSTAP_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    try:
+        result = Cli(f"sqlite:///{path}")("db", "status")
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert f"no store at {path}" in result.output.replace("\n", "")
+    assert not path.exists() and not path.parent.exists()

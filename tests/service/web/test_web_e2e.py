@@ -416,9 +416,11 @@ def test_api_problems_are_shown_in_dutch_next_to_the_form(
         page.click("#zoek-overstap")  # nothing given: the API's 422 says what is missing
     assert response.value.status == 422
     error = page.locator("#fout")
-    assert error.is_visible() and error.get_attribute("role") == "alert"
+    # The page renders the problem after the response arrives: wait for it.
+    expect(error).to_be_visible()
+    expect(error).to_have_attribute("role", "alert")
     assert "vul een verhaal in of voeg een beroep of vaardigheid toe" in error.inner_text()
-    assert page.get_attribute("#verhaal", "aria-invalid") == "true"
+    expect(page.locator("#verhaal")).to_have_attribute("aria-invalid", "true")
 
     # An id in a shared link that the API does not know is reported and left out,
     # never shown as a chip (issue 19); the link is rewritten without it.
