@@ -62,7 +62,7 @@ class PurgeReport:
     dry_run: bool
 
 
-CHUNK = 2_000  # expired vacancies deleted per transaction
+CHUNK = 500  # expired vacancies deleted per transaction (and bound parameters per IN)
 
 
 def _purge_expired(store: Store, before: date) -> int:
@@ -102,11 +102,13 @@ def _purge_changes(conn: Connection, before: datetime) -> tuple[int, int]:
     return int(deleted), int(through)
 
 
-def _count(conn: Connection, policy: PurgePolicy) -> PurgeReport:
-    """What ``purge`` would do, by counting (a dry run)."""
+def _count(conn: Connection, expired_before: date, changes_before: datetime) -> PurgeReport:
+    """What ``purge`` would do, by counting (a dry run; ``conn`` reads one snapshot).
+
+    It assumes the removals a purge logs are not older than ``changes_before`` (they
+    are stamped with the clock when written), so they are kept."""
     vacancy, entry, change = table_of(Vacancy), table_of(VacancyEntry), table_of(VacancyChange)
-    before = policy.expired_before()
-    expired = vacancy.c.expires < before
+    expired = vacancy.c.expires < expired_before
     count = func.count()
     vacancies = int(conn.execute(select(count).where(expired)).scalar_one())
     # Each expired vacancy with a derived entry adds a removal to the log; when any
@@ -115,7 +117,7 @@ def _count(conn: Connection, policy: PurgePolicy) -> PurgeReport:
         conn.execute(select(count).select_from(entry.join(vacancy)).where(expired)).scalar_one()
     )
     newest = conn.execute(select(func.max(change.c.seq))).scalar()
-    old = change.c.at < policy.changes_before()
+    old = change.c.at < changes_before
     if newest is not None and not removals:
         old = old & (change.c.seq < newest)
     through = conn.execute(select(func.max(change.c.seq)).where(old)).scalar()
@@ -128,8 +130,8 @@ def _count(conn: Connection, policy: PurgePolicy) -> PurgeReport:
         change_rows=going,
         change_rows_kept=total - going + removals,
         purged_through=int(through) if through is not None else purged_through(conn),
-        expired_before=before,
-        changes_before=policy.changes_before(),
+        expired_before=expired_before,
+        changes_before=changes_before,
         dry_run=True,
     )
 
@@ -137,10 +139,15 @@ def _count(conn: Connection, policy: PurgePolicy) -> PurgeReport:
 def purge(store: Store, policy: PurgePolicy, dry_run: bool = False) -> PurgeReport:
     """Delete vacancies expired before the policy's day (in chunks) and change-log rows
     older than its retention; ``dry_run`` counts what would go and changes nothing."""
-    if dry_run:
-        with store.reading() as conn:
-            return _count(conn, policy)
     expired_before, changes_before = policy.expired_before(), policy.changes_before()
+    if dry_run:
+        with store.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":  # every count from one snapshot
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                if conn.dialect.name == "sqlite":  # a read transaction: no write lock
+                    conn.exec_driver_sql("BEGIN")
+                return _count(conn, expired_before, changes_before)
     expired = _purge_expired(store, expired_before)
     with store.transaction() as conn:
         lock_writes(conn)

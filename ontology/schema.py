@@ -65,6 +65,8 @@ _LOCK_KEY = 0x6F76_6572  # PostgreSQL advisory lock id ("over")
 # How long an upgrade waits for the store's lock (another upgrade, an import, a purge)
 # before it gives up with a SchemaError that says so, instead of hanging a start.
 LOCK_WAIT_SECONDS = 120
+# PostgreSQL: how long a migration's DDL waits for the transactions using its table.
+DDL_LOCK_WAIT_SECONDS = 10
 
 
 class SchemaError(StoreError):
@@ -158,9 +160,9 @@ def _newer(found: SchemaState) -> SchemaError | None:
 
 def _busy() -> SchemaError:
     return SchemaError(
-        f"the store stayed locked for {LOCK_WAIT_SECONDS} s (an import, a purge or "
-        "another upgrade is writing to it): the schema upgrade did not run and nothing "
-        "changed; try again when that work has finished"
+        "the schema upgrade waited too long for a lock on the store (an import, a purge, "
+        "a long query or another upgrade held it): it did not run and nothing changed; "
+        "try again when that work has finished"
     )
 
 
@@ -171,36 +173,50 @@ def _is_lock_wait(exc: OperationalError) -> bool:
     return getattr(orig, "sqlstate", None) == "55P03"  # PostgreSQL lock_not_available
 
 
+def _take_lock(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to the busy timeout set before
+        return
+    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    # The migrations' DDL waits for every open transaction on its table, and queues
+    # every later reader behind it while it waits: give up soon instead.
+    conn.execute(text(f"SET LOCAL lock_timeout = '{DDL_LOCK_WAIT_SECONDS}s'"))
+
+
 @contextmanager
 def _locked(engine: Engine) -> Iterator[Connection]:
     """A connection in one transaction that holds the store's upgrade lock (and, on
-    SQLite, runs with foreign keys off: see the module's docstring)."""
+    SQLite, runs with foreign keys off: see the module's docstring). A lock not had in
+    time becomes a ``SchemaError``."""
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
-            conn.commit()
+        busy_timeout = 5000
         try:
+            if sqlite:
+                busy_timeout = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
+                conn.commit()
             with conn.begin():
                 try:
-                    if sqlite:
-                        conn.exec_driver_sql("BEGIN IMMEDIATE")
-                    else:
-                        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
-                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+                    _take_lock(conn)
+                    yield conn
                 except OperationalError as exc:
                     if _is_lock_wait(exc):
                         raise _busy() from exc
                     raise
-                yield conn
                 if sqlite:
                     _check_references(conn)
         finally:
             if sqlite:  # the pooled connection goes back as every other one is
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.exec_driver_sql("PRAGMA busy_timeout=5000")
-                conn.commit()
+                try:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_timeout}")
+                    conn.commit()
+                except BaseException:
+                    conn.invalidate()  # never hand out a connection without foreign keys
+                    raise
 
 
 def _check_references(conn: Connection) -> None:
@@ -225,8 +241,9 @@ def alembic_config(conn: Connection) -> Config:
 def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
     """Bring the store to the head revision; returns the state before and after.
 
-    Raises ``SchemaError`` for a store newer than the code, and when the store's lock
-    is not free within ``LOCK_WAIT_SECONDS``; a migration that fails rolls back whole."""
+    Raises ``SchemaError`` for a store newer than the code, and when a lock is not had
+    in time (``LOCK_WAIT_SECONDS``, ``DDL_LOCK_WAIT_SECONDS``); a migration that fails
+    rolls back whole."""
     with _locked(engine) as conn:
         before = _state(conn)  # read under the lock: another process may have upgraded
         newer = _newer(before)

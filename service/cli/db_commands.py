@@ -89,8 +89,8 @@ def purge_command(
     dry_run: Annotated[bool, typer.Option(help="Count what would go; change nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Delete expired vacancies and old change-log rows (one transaction). Running
-    servers drop the deleted vacancies from their index within
+    """Delete expired vacancies (in chunks of 500, each one transaction) and old
+    change-log rows. Running servers drop the deleted vacancies from their index within
     OVERSTAP_VACANCY_SYNC_SECONDS."""
     with failing_cleanly():
         store = open_store()

@@ -4,6 +4,7 @@ changes nothing, a running index follows a purge, and an index paused for longer
 the log is kept reloads instead of missing a removal."""
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,11 +12,17 @@ import pytest
 from sqlalchemy import Connection, select, update
 
 from indexes.vacancy_index import VacancyFilter, VacancyIndex
-from models.tables import VacancyChange
+from models.tables import Vacancy, VacancyChange
 from ontology import housekeeping, vacancy_store
 from ontology.housekeeping import PurgePolicy, purge
 from ontology.store import Store
-from ontology.vacancy_store import delete_vacancy, last_change, stored_vacancy, write_vacancies
+from ontology.vacancy_store import (
+    delete_vacancy,
+    last_change,
+    lock_writes,
+    stored_vacancy,
+    write_vacancies,
+)
 from ontology.writer import table_of
 from tests.indexes.test_vacancy_index import DIM, EMBEDDER, derived, unit
 from tests.support.store import store_contents
@@ -71,7 +78,6 @@ def test_expired_vacancies_and_old_changes_go_the_newest_change_stays(store: Sto
     # (running indexes must still see it) and is the newest row.
     log = _log(store)
     assert report.change_rows == 4 and report.change_rows_kept == len(log) == 1
-    # (PostgreSQL's sequence may skip the numbers a rolled-back dry run took.)
     assert log[0][2] is True and report.purged_through == 4 < log[0][0]
 
     # Everything old: all rows but the newest go, and the next write is numbered after
@@ -119,11 +125,18 @@ def test_a_running_index_drops_purged_vacancies_and_a_paused_one_reloads(store: 
     assert _ids(fresh) == _ids(paused)
 
 
+def _expired_left(store: Store) -> list[str]:
+    vacancy = table_of(Vacancy)
+    with store.reading() as conn:
+        return list(conn.execute(select(vacancy.c.id).where(vacancy.c.id.like("old-%"))).scalars())
+
+
 def test_a_large_purge_goes_in_chunks_each_whole(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each chunk deletes its vacancies, their entries and logs their removal in one
-    transaction; every chunk's removals reach a running index."""
+    transaction, committed before the next begins; every chunk's removals reach a
+    running index."""
     monkeypatch.setattr(housekeeping, "CHUNK", 2)
     gone = TODAY - timedelta(days=60)
     write_vacancies(
@@ -136,16 +149,36 @@ def test_a_large_purge_goes_in_chunks_each_whole(
     forget = vacancy_store.forget_derived
 
     def counting(conn: Connection, ids: Sequence[str]) -> None:
+        # Seen from another connection, the chunks before this one are gone already.
+        assert len(_expired_left(store)) == 5 - sum(chunks)
         chunks.append(len(ids))
         forget(conn, ids)
 
     monkeypatch.setattr(housekeeping, "forget_derived", counting)
-    dry = purge(store, PurgePolicy(today=TODAY, now=NOW), dry_run=True)
-    report = purge(store, PurgePolicy(today=TODAY, now=NOW))
-    assert chunks == [2, 2, 1]
+    policy = PurgePolicy(today=TODAY, now=datetime.now(UTC))  # the log was written now
+    dry = purge(store, policy, dry_run=True)
+    report = purge(store, policy)
+    assert chunks == [2, 2, 1] and _expired_left(store) == []
     assert report.expired_vacancies == dry.expired_vacancies == 5
     assert dataclasses.replace(dry, dry_run=False) == report
     removed = [number for _, number, removed in _log(store) if removed]
     assert len(removed) == 5
     running.sync(store)
     assert _ids(running) == {"kept"}
+
+
+def test_a_dry_run_counts_beside_a_writer_holding_the_lock(store: Store) -> None:
+    """A dry run only reads: an import holding the vacancy writer lock does not hold it
+    up (it used to wait for the lock, and on SQLite fail after the busy timeout)."""
+    write_vacancies(store, [derived("old", unit(1, 0), expires=TODAY - timedelta(days=60))])
+    reports: list[housekeeping.PurgeReport] = []
+    with store.transaction() as writer:
+        lock_writes(writer)
+        counting = threading.Thread(
+            target=lambda: reports.append(purge(store, PurgePolicy(today=TODAY), dry_run=True)),
+            daemon=True,
+        )
+        counting.start()
+        counting.join(timeout=30)
+        assert not counting.is_alive(), "the dry run waited for the writer"
+    assert [report.expired_vacancies for report in reports] == [1]

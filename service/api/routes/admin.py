@@ -63,14 +63,15 @@ def get_reindex_job(reindexer: ReindexerDep, job: JobId) -> ReindexJobOut:
     description="Housekeeping, as `overstap db purge` does it: vacancies that expired "
     "more than `expired_days` ago are deleted with what was derived from them (as "
     "`DELETE /v1/vacancies/{id}` would), and change-log rows older than `change_days` "
-    "(all but the newest). One transaction; every server's index drops the deleted "
+    "(all but the newest). Vacancies go in chunks of 500, each one transaction (a purge "
+    "that stops half-way leaves every chunk whole); every server's index drops the deleted "
     "vacancies (this one at once, the others at their next sync). Run it from a "
     "scheduler, e.g. daily; `dry_run` counts without deleting.",
 )
 def purge_vacancies(
     vacancies: VacanciesDep, body: Annotated[PurgeIn | None, Body()] = None
 ) -> PurgeOut:
-    """Purge now (takes the vacancy writer lock for as long as the deletes take)."""
+    """Purge now (takes the vacancy writer lock one chunk at a time)."""
     wanted = body or PurgeIn()
     report = vacancies.purge(
         PurgePolicy(expired_days=wanted.expired_days, change_days=wanted.change_days),
