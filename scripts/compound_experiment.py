@@ -3,15 +3,16 @@ MELO's dev sets.
 
 Not shipped unless dev says it helps (docs/quality.md, *Quality: MELO*). The lexical
 channel is character 1–3-gram TF-IDF, which already sees the parts of a compound
-("vrachtwagenchauffeur" shares "cha", "hau", … with "chauffeur"); splitting can only add
-the n-grams at the parts' edges (" ch", "r "). This script measures whether that moves
-the ranking.
+("vrachtwagenchauffeur" shares "cha", "hau", … with "chauffeur"); splitting adds new
+n-grams only at the parts' edges (" ch", "r ") and weights the parts' n-grams twice.
+This script measures whether that moves the ranking.
 
 The splitter knows only the store's Dutch labels (never a benchmark): every word of
-three letters or more that occurs alone in some Dutch label is a part. A word of eight
-letters or more is split into two or more known parts, longest first part first,
-allowing the Dutch linking "s", "e" or "en" between parts; the parts are appended after
-the word (the word's own n-grams stay). Queries and corpus are treated alike.
+three letters or more that occurs as a word in some Dutch label is a part (function
+words such as "van" included: a naive splitter). A word of eight letters or more is
+split into two or more known parts, longest first part first, allowing the Dutch
+linking "s", "e" or "en" between parts; the parts are appended after the text (the
+words' own n-grams stay). Queries and corpus are treated alike, English labels too.
 
     OVERSTAP_DATA_DIR=<ESCO store> python -m scripts.compound_experiment \\
         --melo ../shared/data/melo-benchmark-nl --dataset bel_q_nl_c_nl
@@ -30,6 +31,7 @@ from sqlalchemy import select
 
 import indexes.lexical as lexical
 from indexes.embedding.cache import EmbeddingCache
+from indexes.title_text import clean_title
 from models.tables import Label
 from ontology.store import Store
 from ontology.writer import table_of
@@ -109,17 +111,21 @@ def main() -> None:
     parser.add_argument("--dataset", required=True)
     args = parser.parse_args()
     settings = get_settings()
-    store = Store(settings.resolved_database_url)
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
     try:
         words = dutch_words(store)
     finally:
         store.close()
+    if not words:
+        store_url = settings.resolved_database_url
+        raise SystemExit(f"no Dutch labels in {store_url}: is it the ESCO store?")
     parts = splitter(words)
     dataset = load_dataset(args.melo, args.dataset)
     embedder = open_embedder(settings)
     cache = EmbeddingCache(settings.cache_path)
     rows: dict[str, Any] = {"dataset": args.dataset, "dutch_words": len(words)}
-    changed = [split_text(t, parts) for _, t in dataset.queries if split_text(t, parts) != _fold(t)]
+    searched = [clean_title(text) for _, text in dataset.queries]  # as evaluate() does
+    changed = [split_text(t, parts) for t in searched if split_text(t, parts) != _fold(t)]
     rows["queries_with_a_compound"] = len(changed)
     rows["examples"] = changed[:8]
     try:
