@@ -80,15 +80,25 @@ def _purge_expired(store: Store, before: date) -> int:
         deleted += len(ids)
 
 
+def _cut(conn: Connection, before: datetime, newer_coming: bool = False) -> int | None:
+    """The last change-log row a purge deletes: the newest written before ``before``,
+    never the newest row of all (unless ``newer_coming``: a purge's own removals will
+    be newer); None when nothing goes."""
+    change = table_of(VacancyChange)
+    old = change.c.at < before
+    if not newer_coming:
+        newest = conn.execute(select(func.max(change.c.seq))).scalar()
+        if newest is None:
+            return None
+        old = old & (change.c.seq < newest)
+    through = conn.execute(select(func.max(change.c.seq)).where(old)).scalar()
+    return None if through is None else int(through)
+
+
 def _purge_changes(conn: Connection, before: datetime) -> tuple[int, int]:
     """Delete old rows but the newest; returns (deleted, new mark)."""
     change = table_of(VacancyChange)
-    newest = conn.execute(select(func.max(change.c.seq))).scalar()
-    if newest is None:
-        return 0, purged_through(conn)
-    through = conn.execute(
-        select(func.max(change.c.seq)).where(change.c.at < before, change.c.seq < newest)
-    ).scalar()
+    through = _cut(conn, before)
     if through is None:
         return 0, purged_through(conn)
     deleted = conn.execute(delete(change).where(change.c.seq <= through)).rowcount
@@ -116,11 +126,7 @@ def _count(conn: Connection, expired_before: date, changes_before: datetime) -> 
     removals = int(
         conn.execute(select(count).select_from(entry.join(vacancy)).where(expired)).scalar_one()
     )
-    newest = conn.execute(select(func.max(change.c.seq))).scalar()
-    old = change.c.at < changes_before
-    if newest is not None and not removals:
-        old = old & (change.c.seq < newest)
-    through = conn.execute(select(func.max(change.c.seq)).where(old)).scalar()
+    through = _cut(conn, changes_before, newer_coming=removals > 0)
     going = 0
     if through is not None:  # the purge deletes every row up to the mark
         going = int(conn.execute(select(count).where(change.c.seq <= through)).scalar_one())
@@ -129,7 +135,7 @@ def _count(conn: Connection, expired_before: date, changes_before: datetime) -> 
         expired_vacancies=vacancies,
         change_rows=going,
         change_rows_kept=total - going + removals,
-        purged_through=int(through) if through is not None else purged_through(conn),
+        purged_through=through if through is not None else purged_through(conn),
         expired_before=expired_before,
         changes_before=changes_before,
         dry_run=True,

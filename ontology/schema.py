@@ -89,6 +89,13 @@ class SchemaState:
         """Nothing to run."""
         return self.current == self.head
 
+    @property
+    def origin(self) -> str:
+        """Where an upgrade from this state starts, for logs and the CLI."""
+        if self.legacy:
+            return "none (release 1.3.0 or before)"
+        return self.current or "empty"
+
     def describe(self) -> str:
         """One line for the CLI."""
         if self.newer:
@@ -274,7 +281,6 @@ def ensure(engine: Engine, allow_upgrade: bool) -> None:
         )
     before, after = upgrade(engine)
     if not before.up_to_date:  # another process may have done it while we waited
-        was = "none (release 1.3.0 or before)" if before.legacy else before.current or "empty"
         # A new store is made here too: only a real upgrade is worth an operator's eye.
         level = logging.INFO if before.empty else logging.WARNING
-        log.log(level, "store schema upgraded from %s to %s", was, after.current)
+        log.log(level, "store schema upgraded from %s to %s", before.origin, after.current)

@@ -35,6 +35,7 @@ from indexes.title_text import clean_title
 from models.tables import Label
 from ontology.store import Store
 from ontology.writer import table_of
+from service.cli.common import open_store
 from service.evaluation.melo import evaluate, load_dataset
 from service.runtime.services import open_embedder
 from service.settings import get_settings
@@ -111,7 +112,7 @@ def main() -> None:
     parser.add_argument("--dataset", required=True)
     args = parser.parse_args()
     settings = get_settings()
-    store = Store(settings.resolved_database_url, settings.db_upgrade)
+    store = open_store()
     try:
         words = dutch_words(store)
     finally:

@@ -55,8 +55,7 @@ def upgrade() -> None:
     if before.up_to_date:
         out.print(f"schema: already at revision {after.current} (head)", highlight=False)
         return
-    was = "none (release 1.3.0 or before)" if before.legacy else before.current or "empty"
-    out.print(f"schema: upgraded from {was} to {after.current}", highlight=False)
+    out.print(f"schema: upgraded from {before.origin} to {after.current}", highlight=False)
 
 
 def print_purge(report: PurgeReport) -> None:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -258,6 +259,16 @@ def _store_with_vacancies(url: str) -> None:
         store.close()
 
 
+def _contents_without_upgrade(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows, read without ``Store``'s upgrade on open."""
+    store = Store.__new__(Store)
+    store.url, store.engine = url, make_engine(url)
+    try:
+        return store_contents(store)
+    finally:
+        store.close()
+
+
 def _revision(url: str) -> str | None:
     engine = make_engine(url)
     try:
@@ -304,9 +315,7 @@ def test_a_failing_migration_leaves_the_store_as_it_was(
 ) -> None:
     _store_with_vacancies(database_url)
     head = schema.head()
-    engine = make_engine(database_url)
-    tables, before = set(inspect(engine).get_table_names()), None
-    engine.dispose()
+    tables = _tables(database_url)
     store = Store(database_url)
     before = store_contents(store)
     store.close()
@@ -327,12 +336,7 @@ def test_a_failing_migration_leaves_the_store_as_it_was(
     columns = {c["name"] for c in inspect(engine).get_columns("vacancy")}
     engine.dispose()
     assert "note" not in columns
-    store = Store.__new__(Store)  # read without the upgrade, which would fail again
-    store.url, store.engine = database_url, make_engine(database_url)
-    try:
-        assert store_contents(store) == before
-    finally:
-        store.close()
+    assert _contents_without_upgrade(database_url) == before  # opening would fail again
 
 
 def test_a_migration_leaving_a_broken_reference_on_sqlite_is_rolled_back(
@@ -351,12 +355,7 @@ def test_a_migration_leaving_a_broken_reference_on_sqlite_is_rolled_back(
     with pytest.raises(SchemaError, match=r"1 row referring to rows that do not exist"):
         Store(url)
     assert _revision(url) == head
-    store = Store.__new__(Store)
-    store.url, store.engine = url, make_engine(url)
-    try:
-        assert {row[0] for row in store_contents(store)["vacancy"]} == {"old", "open"}
-    finally:
-        store.close()
+    assert {row[0] for row in _contents_without_upgrade(url)["vacancy"]} == {"old", "open"}
 
 
 def test_an_upgrade_behind_a_long_writer_gives_up_with_a_clear_error(
