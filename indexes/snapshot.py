@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexes.confidence import Bands, calibrate
-from indexes.embedding.base import Embedder
+from indexes.confidence import Bands, calibrate, nonsense_strings
+from indexes.embedding.base import Embedder, TextKind
 from indexes.embedding.cache import EmbeddingCache, encode_cached
 from indexes.folders import sha256_file
 from indexes.labels import LabelIndex, records_of
@@ -46,6 +46,36 @@ COLLECTIONS: dict[str, ConceptKind] = {
 MANIFEST = "manifest.json"
 ACTIVE = "ACTIVE"
 FORMAT = 1
+
+
+def _search_clean(kind: ConceptKind) -> Callable[[str], str]:
+    """What a search of ``kind`` does to a query before embedding it (calibration
+    embeds its nonsense strings the same way)."""
+    return clean_title if kind is ConceptKind.OCCUPATION else str
+
+
+def _profile_texts(store: Store) -> list[tuple[str, str]]:
+    """(uri, text) of every released occupation's name and description."""
+    uris = sorted({uri for uri, *_ in store.labels_of(ConceptKind.OCCUPATION)})
+    labels = queries.preferred_labels(store, uris)
+    descriptions = queries.descriptions(store, uris)
+    return [
+        (uri, text)
+        for uri in uris
+        if (text := profile_text(labels.get(uri, {}), descriptions.get(uri, {})))
+    ]
+
+
+def texts_to_embed(store: Store) -> dict[TextKind, list[str]]:
+    """Every text a build of ``store`` embeds, by kind (labels and calibration strings
+    as queries, occupation profiles as passages): what a cluster embeds into the cache
+    before the build, which then reads them all back."""
+    query: list[str] = []
+    for kind in COLLECTIONS.values():
+        query += [r.text for r in records_of(store.labels_of(kind))]
+        clean = _search_clean(kind)
+        query += [clean(s) for s in nonsense_strings()]
+    return {"query": query, "passage": [text for _, text in _profile_texts(store)]}
 
 
 class SnapshotError(Exception):
@@ -195,7 +225,7 @@ class SnapshotDirectory:
                 index,
                 lexical_weights,
                 lambda texts: encode_cached(embedder, texts, "query", cache)[0],
-                clean_title if kind is ConceptKind.OCCUPATION else str,
+                _search_clean(kind),
             )
             confidence[name] = {weight_key(w): b.to_json() for w, b in calibrated.items()}
             stats.texts += len(records)
@@ -247,14 +277,7 @@ class SnapshotDirectory:
     ) -> tuple[OccupationProfiles, int]:
         """Every released occupation's name and description, embedded as a passage;
         and how many of them had to be embedded (not in the cache)."""
-        uris = sorted({uri for uri, *_ in store.labels_of(ConceptKind.OCCUPATION)})
-        labels = queries.preferred_labels(store, uris)
-        descriptions = queries.descriptions(store, uris)
-        texts = [
-            (uri, text)
-            for uri in uris
-            if (text := profile_text(labels.get(uri, {}), descriptions.get(uri, {})))
-        ]
+        texts = _profile_texts(store)
         if on_stage:
             on_stage("occupation profiles: embedding descriptions", len(texts))
         vectors, embedded = encode_cached(

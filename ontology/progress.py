@@ -86,4 +86,6 @@ class ProgressLines:
             count = f" {self._done:,}/{self._total:,} ({self._done / self._total:.0%})"
         else:  # unknown size: a count only once there is one
             count = f" {self._done:,}" if self._done else ""
-        self._say_line(f"{self._description}: {state}{count}, {elapsed:.0f} s")
+        # The rate shows whether a job runs at the speed its machines should give.
+        rate = f", {self._done / elapsed:,.0f}/s" if self._done and elapsed >= 1 else ""
+        self._say_line(f"{self._description}: {state}{count}, {elapsed:.0f} s{rate}")

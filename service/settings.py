@@ -73,6 +73,25 @@ class Settings(BaseSettings):
         "concurrency comes from parallel requests, so one thread each avoids pools "
         "fighting over the cores (see docs/performance.md).",
     )
+    ray_address: str | None = Field(
+        default=None,
+        description="Run the batch embedding and vacancy derivation of `reindex` and "
+        "`import vacancies` on a Ray cluster (the `ray` extra): `auto` (the cluster this "
+        "machine belongs to), a cluster address (host:port or ray://host:port) or `local` "
+        "(a cluster started in this process). Unset: on this machine. `--ray` overrides.",
+    )
+    ray_actors: int | None = Field(
+        default=None,
+        ge=1,
+        description="Actors (model copies) on the Ray cluster; default one per "
+        "`ray_actor_threads` CPUs the cluster has.",
+    )
+    ray_actor_threads: int = Field(
+        default=1,
+        ge=1,
+        description="Threads (and CPUs reserved) per Ray actor: one each scales best, "
+        "as in a server (docs/scale.md).",
+    )
     models_dir_override: Path | None = Field(
         default=None,
         validation_alias="OVERSTAP_MODELS_DIR",

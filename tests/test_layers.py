@@ -26,6 +26,7 @@ LAYERS = (
     "service.bench",
     "service.evaluation",
     "service.api",
+    "service.cluster",
     "service.runtime",
     "service.vacancies",
     "service.match",

@@ -7,15 +7,32 @@ readers and an atomic writer.
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from indexes.embedding.base import Embedder, TextKind
+from indexes.embedding.base import Embedder, EmbedderError, TextKind
 
 BATCH = 256
+
+Batches = Callable[[Sequence[str], TextKind], Iterator[tuple[Sequence[str], NDArray[np.float32]]]]
+"""Embeds texts batch by batch, yielding each batch's texts with their vectors, in any
+order: on this machine (``local_batches``) or on a cluster (``service.cluster``)."""
+
+
+def local_batches(embedder: Embedder) -> Batches:
+    """Batches of ``BATCH`` texts through ``embedder`` in this process, in order."""
+
+    def run(
+        texts: Sequence[str], kind: TextKind
+    ) -> Iterator[tuple[Sequence[str], NDArray[np.float32]]]:
+        for start in range(0, len(texts), BATCH):
+            batch = texts[start : start + BATCH]
+            yield batch, embedder.encode(batch, kind)
+
+    return run
 
 
 class EmbeddingCache:
@@ -64,9 +81,12 @@ def encode_cached(
     kind: TextKind,
     cache: EmbeddingCache | None,
     on_progress: Callable[[int], None] | None = None,
+    batches: Batches | None = None,
 ) -> tuple[NDArray[np.float32], int]:
-    """Vectors for ``texts`` (cached ones read back, the rest embedded and stored) and
-    how many had to be embedded. ``on_progress`` hears about every text done."""
+    """Vectors for ``texts`` (cached ones read back, the rest embedded by ``batches``,
+    this process by default, and stored batch by batch) and how many had to be
+    embedded. ``on_progress`` hears about every text done. Only the caller writes the
+    cache, whoever embeds."""
     result = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     prefix = embedder.query_prefix if kind == "query" else embedder.passage_prefix
     keys = [EmbeddingCache.key(embedder.name, prefix, text) for text in texts]
@@ -84,17 +104,22 @@ def encode_cached(
     unique: dict[str, list[int]] = {}
     for row in missing:
         unique.setdefault(texts[row], []).append(row)
-    pending = list(unique)
-    for start in range(0, len(pending), BATCH):
-        batch = pending[start : start + BATCH]
-        vectors = embedder.encode(batch, kind)
+    waiting = set(unique)
+    for batch, vectors in (batches or local_batches(embedder))(list(unique), kind):
+        if vectors.shape != (len(batch), embedder.dimension):
+            raise EmbedderError(
+                f"a batch of {len(batch)} texts came back as vectors of shape {vectors.shape}"
+            )
         stored: list[tuple[bytes, bytes]] = []
         for text, vector in zip(batch, vectors, strict=True):
             rows = unique[text]
             result[rows] = vector
             stored.append((keys[rows[0]], vector.astype(np.float32).tobytes()))
+            waiting.discard(text)
         if cache:
             cache.put_many(stored)
         if on_progress:
             on_progress(sum(len(unique[text]) for text in batch))
+    if waiting:
+        raise EmbedderError(f"{len(waiting):,} of {len(unique):,} texts came back without a vector")
     return result, len(unique)

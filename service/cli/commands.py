@@ -30,14 +30,21 @@ from ontology.importers.qualifications import import_qualifications
 from ontology.importers.report import ImportReport
 from ontology.importers.vacancies import read_vacancies
 from ontology.writer import OntologyWriter
+from service.cli.cluster_option import RayActors, RayAddress, cluster_of
 from service.cli.common import EXIT_BAD_INPUT, err, failing_cleanly, open_store, out
 from service.cli.db_commands import db_app
 from service.cli.progress_bar import RichProgress
+from service.cluster.connect import ClusterError
 from service.evaluation import DEFAULT_CASES, NO_MATCH_QUERIES
-from service.settings import get_settings
+from service.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # the catalog pulls in the embedder: imported where a command needs it
+    from indexes.embedding.base import Embedder
+    from ontology.store import Store
     from service.catalog import Catalog
+    from service.cluster.connect import Cluster
+    from service.runtime.services import Services
+    from service.vacancies.derive import Derivation
 
 app = typer.Typer(
     help="overstap: skills-ontology matching for side-entrants into technical work.",
@@ -163,23 +170,29 @@ def import_vacancies_cmd(
             "--no-skills stores occupations and vectors only."
         ),
     ] = True,
+    ray: RayAddress = None,
+    ray_actors: RayActors = None,
 ) -> None:
     """Import (upsert by id) vacancies: check every line, derive occupations, skills
-    and vectors, then store all in one transaction; a running server picks them up."""
+    and vectors (here, or on a Ray cluster with --ray), then store all in one
+    transaction; a running server picks them up."""
     from indexes.embedding.base import EmbedderError
     from ontology.vacancy_store import write_vacancies
     from service.runtime.services import open_services
+    from service.vacancies.derive import in_order
 
     settings = get_settings()
-    with failing_cleanly(EmbedderError):
+    with failing_cleanly(EmbedderError, ClusterError):
         store = open_store()
         try:
-            with RichProgress(err) as progress:
+            with cluster_of(settings, ray, ray_actors) as cluster, RichProgress(err) as progress:
                 records = read_vacancies(file, progress)
                 progress.stage("opening indexes", None)
-                services = open_services(settings, store)
+                services = open_services(settings, store, catch_up=False)
+                derivation = _derivation(services, settings, cluster)
+                _derive_stored(services, derivation, progress)
                 progress.stage("deriving occupations, skills and vectors", len(records))
-                derived = services.vacancies.derive(records, skills, progress.advance)
+                derived = in_order(derivation(records, skills, progress.advance))
                 progress.stage("storing", None)
                 statuses = write_vacancies(store, derived)
         finally:
@@ -192,6 +205,26 @@ def import_vacancies_cmd(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _derivation(
+    services: "Services", settings: Settings, cluster: "Cluster | None"
+) -> "Derivation":
+    """How vacancies are derived: on the cluster when there is one, else here."""
+    if cluster is None:
+        return services.vacancies.deriver.derive_each
+    from service.cluster.derive import cluster_derivation
+
+    return cluster_derivation(cluster, settings, services.vacancies.deriver)
+
+
+def _derive_stored(services: "Services", derivation: "Derivation", progress: RichProgress) -> None:
+    """Derive stored vacancies that lack derived data for this model (after a model
+    change, or bulk-loaded rows), so no server has to at its start."""
+    pending = len(services.vacancies.pending())
+    if pending:
+        progress.stage("stored vacancies: deriving for this model", pending)
+        services.vacancies.catch_up(progress.advance, derivation)
 
 
 @import_app.command("default")
@@ -242,32 +275,53 @@ def stats(
 
 
 @app.command()
-def reindex() -> None:
-    """Build a new index snapshot of the store and activate it atomically; running
-    servers sharing the data folder switch to it within OVERSTAP_SNAPSHOT_SYNC_SECONDS.
-    Refused (exit 2) while another re-index runs on the same folder."""
+def reindex(ray: RayAddress = None, ray_actors: RayActors = None) -> None:
+    """Build a new index snapshot of the store and activate it atomically, then derive
+    stored vacancies the model has not derived yet; running servers sharing the data
+    folder switch within OVERSTAP_SNAPSHOT_SYNC_SECONDS. With --ray the embedding and
+    the derivation run on a Ray cluster; this process writes. Refused (exit 2) while
+    another re-index runs on the same folder."""
     from indexes.embedding.base import EmbedderError
     from indexes.leases import SnapshotBusyError
-    from service.runtime.services import build_snapshot, open_embedder
+    from service.runtime.services import build_snapshot, open_embedder, open_services
 
     settings = get_settings()
-    with failing_cleanly(EmbedderError, SnapshotBusyError):
+    with failing_cleanly(EmbedderError, SnapshotBusyError, ClusterError):
         store = open_store()
         try:
-            embedder = open_embedder(settings)
-            with RichProgress(err) as progress:
-                stats = build_snapshot(settings, store, embedder, progress.stage, progress.advance)
+            with cluster_of(settings, ray, ray_actors) as cluster, RichProgress(err) as progress:
+                embedder = open_embedder(settings)
+                batches = None
+                if cluster is not None:
+                    from service.cluster.embed import cluster_batches
+
+                    batches = cluster_batches(cluster, settings, embedder)
+                stats = build_snapshot(
+                    settings, store, embedder, progress.stage, progress.advance, batches=batches
+                )
+                if _stored_to_derive(store, embedder):
+                    progress.stage("opening indexes", None)
+                    services = open_services(settings, store, embedder, catch_up=False)
+                    _derive_stored(services, _derivation(services, settings, cluster), progress)
         finally:
             store.close()
     out.print(
-        f"snapshot {stats.snapshot_id} active: {stats.texts:,} labels "
-        f"({stats.embedded:,} embedded, the rest from the cache) in {stats.seconds:.1f} s, "
-        f"{stats.texts_per_second:,.0f} texts/s",
+        f"snapshot {stats.snapshot_id} active: {stats.texts:,} labels and descriptions "
+        f"({stats.embedded:,} texts embedded, others read from the cache) in "
+        f"{stats.seconds:.1f} s, {stats.texts_per_second:,.0f} texts/s",
         highlight=False,
         soft_wrap=True,
     )
     for name, count in stats.counts.items():
         out.print(f"  {name}: {count:,} labels", highlight=False)
+
+
+def _stored_to_derive(store: "Store", embedder: "Embedder") -> bool:
+    """Whether any stored vacancy lacks derived data for ``embedder``."""
+    from ontology.vacancy_store import vacancies_to_derive
+    from service.vacancies.derive import derivation_key
+
+    return bool(vacancies_to_derive(store, derivation_key(embedder)))
 
 
 @app.command()
@@ -432,8 +486,11 @@ def evaluate_melo(
             "(for comparison; the service uses the weighted sum)."
         ),
     ] = 0,
+    ray: RayAddress = None,
+    ray_actors: RayActors = None,
 ) -> None:
-    """Rank MELO's ESCO surface forms for each query exactly as the service searches."""
+    """Rank MELO's ESCO surface forms for each query exactly as the service searches
+    (embedding on a Ray cluster with --ray, element level)."""
     from indexes.embedding.cache import EmbeddingCache
     from service.evaluation.melo import MeloError, evaluate, evaluate_concepts, load_dataset
     from service.runtime.services import open_embedder
@@ -441,6 +498,9 @@ def evaluate_melo(
     settings = get_settings()
     with failing_cleanly(MeloError):
         melo = load_dataset(data, dataset)
+    if (ray or settings.ray_address) and (lexical_only or level != "element"):
+        err.print("[red]error:[/red] --ray embeds at --level element, with an embedder")
+        raise typer.Exit(EXIT_BAD_INPUT)
     weight = (
         1.0
         if lexical_only
@@ -449,7 +509,16 @@ def evaluate_melo(
     embedder = None if lexical_only else open_embedder(settings)
     cache = None if lexical_only else EmbeddingCache(settings.cache_path)
     try:
-        with RichProgress(err) as progress:
+        with (
+            failing_cleanly(ClusterError),
+            cluster_of(settings, ray, ray_actors) as cluster,
+            RichProgress(err) as progress,
+        ):
+            batches = None
+            if cluster is not None and embedder is not None:
+                from service.cluster.embed import cluster_batches
+
+                batches = cluster_batches(cluster, settings, embedder)
             progress.stage(
                 f"{dataset}: embedding",
                 None if lexical_only else len(melo.corpus) + len(melo.queries),
@@ -459,7 +528,7 @@ def evaluate_melo(
                     data, melo, embedder, weight, "lse" if aggregation == "lse" else "max", cache
                 )
             elif level == "element":
-                result = evaluate(melo, embedder, weight, cache, progress.advance, rrf)
+                result = evaluate(melo, embedder, weight, cache, progress.advance, rrf, batches)
             else:
                 err.print(
                     "[red]error:[/red] --level is element or concept (concept needs "

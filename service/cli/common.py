@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ontology.errors import SourceError, StoreError
 from ontology.store import Store
@@ -26,12 +27,15 @@ def failing_cleanly(*expected: type[Exception]) -> Iterator[None]:
         yield
     except SourceError as exc:
         err.print(
-            f"[red]error:[/red] {exc.location()}: {exc.message}", highlight=False, soft_wrap=True
+            f"[red]error:[/red] {escape(exc.location())}: {escape(exc.message)}",
+            highlight=False,
+            soft_wrap=True,
         )
         err.print("nothing was imported; the store is unchanged", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except handled as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        # Escaped: messages name extras and paths in brackets (`overstap[ray]`).
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 

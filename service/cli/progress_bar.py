@@ -15,14 +15,27 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from ontology.progress import ProgressLines
 
 PLAIN_INTERVAL = 5.0  # seconds between plain progress lines
+
+
+class RateColumn(ProgressColumn):
+    """Units a second (texts, vacancies) over the stage so far."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        if not task.completed or elapsed < 1:
+            return Text("")
+        return Text(f"{task.completed / elapsed:,.0f}/s")
 
 
 class RichProgress:
@@ -49,7 +62,9 @@ class RichProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            RateColumn(),
             console=console,
+            get_time=clock,
             disable=plain,
             transient=False,
         )

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexes.embedding.base import Embedder
-from indexes.embedding.cache import EmbeddingCache, encode_cached
+from indexes.embedding.cache import Batches, EmbeddingCache, encode_cached
 from indexes.labels import Aggregation, LabelIndex, LabelRecord
 from indexes.title_text import clean_title
 
@@ -99,11 +99,12 @@ def element_index(
     cache: EmbeddingCache | None = None,
     on_progress: Callable[[int], None] | None = None,
     concept_of: dict[str, str] | None = None,
+    batches: Batches | None = None,
 ) -> tuple[list[LabelRecord], LabelIndex, list[str], NDArray[np.float32]]:
     """The corpus as the service's LabelIndex, and the queries cleaned and embedded as
     the service does: what every ranking here starts from. Records are keyed by corpus
     element, or by ESCO concept through ``concept_of``; ``embedder=None`` leaves the
-    dense channel empty (lexical only)."""
+    dense channel empty (lexical only); ``batches`` embeds elsewhere (a cluster)."""
     records = [
         LabelRecord(concept_of[eid] if concept_of else eid, "", "element", text)
         for eid, text in dataset.corpus
@@ -113,8 +114,11 @@ def element_index(
         vectors = np.zeros((len(records), 1), dtype=np.float32)
         query_vectors = np.zeros((len(query_texts), 1), dtype=np.float32)
     else:
-        vectors, _ = encode_cached(embedder, [r.text for r in records], "query", cache, on_progress)
-        query_vectors, _ = encode_cached(embedder, query_texts, "query", cache, on_progress)
+        texts = [r.text for r in records]
+        vectors, _ = encode_cached(embedder, texts, "query", cache, on_progress, batches)
+        query_vectors, _ = encode_cached(
+            embedder, query_texts, "query", cache, on_progress, batches
+        )
     return records, LabelIndex.build(records, vectors), query_texts, query_vectors
 
 
@@ -125,6 +129,7 @@ def evaluate(
     cache: EmbeddingCache | None = None,
     on_progress: Callable[[int], None] | None = None,
     rrf_k: int = 0,
+    batches: Batches | None = None,
 ) -> dict[str, Any]:
     """Rank with the service's LabelIndex (dense + lexical fused) and score the ranking.
 
@@ -135,7 +140,7 @@ def evaluate(
     if embedder is None and lexical_weight != 1.0:
         raise MeloError("without an embedder only the lexical channel (weight 1) runs")
     records, index, query_texts, query_vectors = element_index(
-        dataset, embedder, cache, on_progress
+        dataset, embedder, cache, on_progress, batches=batches
     )
 
     def rows(i: int, weight: float, k: int) -> list[int]:

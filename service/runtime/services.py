@@ -7,14 +7,15 @@ is useful without a separate step.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexes.embedding.base import Embedder
-from indexes.embedding.cache import EmbeddingCache
+from indexes.embedding.cache import Batches, EmbeddingCache, encode_cached
 from indexes.embedding.load import load_embedder
 from indexes.leases import BuildLock
-from indexes.snapshot import BuildStats, SnapshotDirectory
+from indexes.snapshot import BuildStats, SnapshotDirectory, texts_to_embed
 from indexes.vacancy_index import OCCUPATION_MARGIN, VacancyIndex
 from ontology.default import ensure_populated
 from ontology.progress import NO_PROGRESS, ProgressLines
@@ -24,7 +25,8 @@ from service.extraction.extractor import SkillExtractor
 from service.match.matcher import Matcher
 from service.match.scoring import MatchSettings
 from service.settings import Settings
-from service.vacancies.service import VacancyService, derivation_key
+from service.vacancies.derive import VacancyDeriver, derivation_key
+from service.vacancies.service import VacancyService
 
 start_log = logging.getLogger("overstap.start")
 
@@ -55,16 +57,26 @@ def build_snapshot(
     on_stage: Callable[[str, int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     lock: BuildLock | None = None,
+    batches: Batches | None = None,
 ) -> BuildStats:
     """Build and activate a new snapshot of ``store`` through the embedding cache, under
     the build lock: ``lock`` when the caller took it already (an admin job takes it when
     it is accepted), else taken here; a build in progress elsewhere raises
-    ``SnapshotBusyError``."""
+    ``SnapshotBusyError``. With ``batches`` (a cluster) every text the build needs and
+    the cache lacks is embedded there first, in one pass; the build itself is then the
+    local one reading the cache, so the snapshot is built and switched the same way."""
     directory = SnapshotDirectory(settings.snapshots_dir)
     held = lock or directory.lock(blocking=False)
     cache = EmbeddingCache(settings.cache_path)
     try:
-        return directory.build(
+        started = time.perf_counter()
+        embedded = 0
+        if batches is not None:
+            for kind, texts in texts_to_embed(store).items():
+                if on_stage:
+                    on_stage(f"{kind} texts: embedding on the cluster", len(texts))
+                embedded += encode_cached(embedder, texts, kind, cache, on_progress, batches)[1]
+        stats = directory.build(
             store,
             embedder,
             cache,
@@ -72,6 +84,9 @@ def build_snapshot(
             on_progress=on_progress,
             lexical_weights=(settings.lexical_weight, SUGGEST_LEXICAL_WEIGHT),
         )
+        stats.embedded += embedded
+        stats.seconds = time.perf_counter() - started
+        return stats
     finally:
         cache.close()
         if lock is None:
@@ -110,6 +125,20 @@ def open_catalog(
     return Catalog(store, embedder, directory.open_active(embedder), settings.lexical_weight)
 
 
+def open_deriver(
+    settings: Settings, snapshot_id: str, threads: int
+) -> tuple[Store, VacancyDeriver]:
+    """A vacancy deriver on snapshot ``snapshot_id`` with its own store connection (never
+    upgrading it) and embedder: what a cluster's actor derives with."""
+    store = Store(settings.resolved_database_url, upgrade=False)
+    embedder = load_embedder(settings.embedder, settings.models_dir, settings.runtime, threads)
+    snapshot = SnapshotDirectory(settings.snapshots_dir).load(embedder, snapshot_id)
+    catalog = Catalog(store, embedder, snapshot, settings.lexical_weight)
+    extractor = SkillExtractor(catalog)
+    extractor.default_threshold()
+    return store, VacancyDeriver(catalog, extractor)
+
+
 @dataclass
 class Services:
     """Everything requests are answered from, bound to one snapshot."""
@@ -126,10 +155,12 @@ def open_services(
     embedder: Embedder | None = None,
     on_vacancies: Callable[[int], None] | None = None,
     serving: bool = False,
+    catch_up: bool = True,
 ) -> Services:
     """Catalog, extractor (calibrated), vacancy index (loaded from the store, with any
-    stored vacancy not yet derived for this embedder derived now) and matcher;
-    ``serving`` sizes thread pools for a server."""
+    stored vacancy not yet derived for this embedder derived now, unless ``catch_up``
+    is off: the caller derives them its own way) and matcher; ``serving`` sizes thread
+    pools for a server."""
     if serving:
         limit_search_threads(settings.request_threads)
     catalog = open_catalog(settings, store, embedder, serving)
@@ -137,7 +168,8 @@ def open_services(
     margin = catalog.embedder.calibration.margin(OCCUPATION_MARGIN)
     index = VacancyIndex.load(store, key, catalog.embedder.dimension, margin)
     services = _assemble(catalog, index, settings)
-    services.vacancies.catch_up(on_vacancies)
+    if catch_up:
+        services.vacancies.catch_up(on_vacancies)
     return services
 
 

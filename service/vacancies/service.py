@@ -14,11 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
-
-from indexes.embedding.base import Embedder
 from indexes.vacancy_index import VacancyFilter, VacancyIndex, linked_occupations
-from models.domain import DerivedVacancy, StoredVacancy, VacancyRecord, VacancySkill
+from models.domain import DerivedVacancy, StoredVacancy, VacancyRecord
 from models.vocabulary import ConceptKind
 from ontology import vacancy_store
 from ontology.housekeeping import PurgePolicy, PurgeReport, purge
@@ -27,33 +24,12 @@ from service.errors import NotFoundError
 from service.match.matcher import Matcher
 from service.match.vacancy_fit import VacancyFit, rank_fits
 from service.schemas.match import MatchRequest
+from service.vacancies.derive import Derivation, VacancyDeriver, derivation_key
 
 log = logging.getLogger("overstap.vacancies")
 
-OCCUPATIONS_KEPT = 3
-SKILLS_KEPT = 30
-# How a vacancy's text is read before extraction; bump it when that changes, so stored
-# vacancies are derived again (issue 19: offer, employer and applying sections skipped).
-DERIVATION = "read-vacancy-1"
-
-
-def derivation_key(embedder: Embedder) -> str:
-    """What derived data is valid for: the embedder, how a vacancy's text is read
-    (``DERIVATION``) and, for a calibrated model, its margin scale (it sets the
-    extraction threshold; the embedder's name pins only the weights), so a change to any
-    of them derives stored vacancies again."""
-    key = f"{embedder.name}|{DERIVATION}"
-    calibration = embedder.calibration
-    return key if calibration.is_identity else f"{key}|margins×{calibration.margin_scale:.4f}"
-
-
-# The passage vector reads the title and the opening of the text: e5-small's cost grows
-# with length (on 2 cores, measured: 18 passages/s at 600 characters, 32/s at 300), and
-# a vacancy's opening names the job; the skills come from all of the text.
-PASSAGE_CHARS = 300
-DERIVE_BATCH = 64
 POOL = 200  # text search: nearest vacancies ranked by the full fit
-CATCH_UP_CHUNK = 500
+CATCH_UP_CHUNK = 500  # derived vacancies written per transaction while catching up
 # Skills without a text: the fit of this many of the most recently posted vacancies
 # asking for a covered skill (a common skill can reach most of a national index).
 SKILL_POOL = 2000
@@ -87,6 +63,11 @@ class VacancyService:
     # -- ingest -----------------------------------------------------------------------
 
     @property
+    def deriver(self) -> VacancyDeriver:
+        """Derivation against this service's catalog and extractor."""
+        return VacancyDeriver(self.matcher.catalog, self.matcher.extractor)
+
+    @property
     def derived_with(self) -> str:
         """The key derived data is stored under (``derivation_key``)."""
         return derivation_key(self.matcher.catalog.embedder)
@@ -98,46 +79,7 @@ class VacancyService:
         on_progress: Callable[[int], None] | None = None,
     ) -> list[DerivedVacancy]:
         """Occupations, skills and vector for each record (no writes)."""
-        catalog = self.matcher.catalog
-        derived: list[DerivedVacancy] = []
-        # Titles repeat a lot across a day's vacancies; each distinct one is linked once.
-        linked: dict[str, list[tuple[str, float]]] = {}
-        for start in range(0, len(records), DERIVE_BATCH):
-            batch = records[start : start + DERIVE_BATCH]
-            new_titles = sorted({r.title for r in batch} - set(linked))
-            if new_titles:
-                answer = catalog.normalize(new_titles, "nl", OCCUPATIONS_KEPT)
-                for title, result in zip(new_titles, answer.results, strict=True):
-                    linked[title] = [(o.uri, o.score) for o in result.occupations]
-            vectors = catalog.embedder.encode(
-                [f"{r.title}. {r.text[:PASSAGE_CHARS]}" for r in batch], "passage"
-            )
-            for record, vector in zip(batch, vectors, strict=True):
-                derived.append(
-                    DerivedVacancy(
-                        record=record,
-                        embedder=self.derived_with,
-                        snapshot=catalog.snapshot.id,
-                        vector=np.asarray(vector, dtype=np.float32).tobytes(),
-                        occupations=linked[record.title],
-                        skills=self._skills(record.text) if skills else None,
-                    )
-                )
-            if on_progress:
-                on_progress(len(batch))
-        return derived
-
-    def _skills(self, text: str) -> list[VacancySkill]:
-        answer = self.matcher.extractor.extract(text, "nl", None, SKILLS_KEPT, "vacancy")
-        return [
-            VacancySkill(
-                uri=skill.uri,
-                confidence=skill.confidence,
-                start=skill.evidence[0].start,
-                end=skill.evidence[0].end,
-            )
-            for skill in answer.skills
-        ]
+        return self.deriver.derive(records, skills, on_progress)
 
     def ingest(
         self,
@@ -164,19 +106,35 @@ class VacancyService:
         except Exception:
             log.exception("vacancy index sync after a write failed; the next sync retries")
 
-    def catch_up(self, on_progress: Callable[[int], None] | None = None) -> int:
+    def catch_up(
+        self,
+        on_progress: Callable[[int], None] | None = None,
+        derivation: Derivation | None = None,
+    ) -> int:
         """Derive vacancies the store holds without derived data for this embedder (bulk
-        rows of the default data, or derived with another model), committing every
-        ``CATCH_UP_CHUNK`` so an interruption keeps what was done; how many."""
-        pending = vacancy_store.vacancies_to_derive(self.store, self.derived_with)
+        rows of the default data, or derived with another model), here or by
+        ``derivation`` (a cluster), committing every ``CATCH_UP_CHUNK`` so an
+        interruption keeps what was done; how many."""
+        pending = self.pending()
         if pending:
             log.info("deriving %d stored vacancies", len(pending))
-        for start in range(0, len(pending), CATCH_UP_CHUNK):
-            chunk = pending[start : start + CATCH_UP_CHUNK]
-            derived = self.derive(chunk, True, on_progress)
-            vacancy_store.write_vacancies(self.store, derived, entries_only=True)
-            self._follow()
+        done: list[DerivedVacancy] = []
+        for _, derived in (derivation or self.deriver.derive_each)(pending, True, on_progress):
+            done.append(derived)
+            if len(done) >= CATCH_UP_CHUNK:
+                self._write_derived(done)
+                done = []
+        if done:
+            self._write_derived(done)
         return len(pending)
+
+    def pending(self) -> list[VacancyRecord]:
+        """Stored vacancies without derived data for this embedder."""
+        return vacancy_store.vacancies_to_derive(self.store, self.derived_with)
+
+    def _write_derived(self, derived: Sequence[DerivedVacancy]) -> None:
+        vacancy_store.write_vacancies(self.store, derived, entries_only=True)
+        self._follow()
 
     def delete(self, vacancy_id: str) -> None:
         """Remove a vacancy everywhere; NotFoundError when unknown."""

@@ -33,8 +33,8 @@ def test_plain_lines_when_not_a_terminal() -> None:
         bar.advance(7)
     assert out.getvalue().splitlines() == [
         "skills: embedding labels: started 0/400 (0%), 0 s",
-        "skills: embedding labels: at 200/400 (50%), 6 s",
-        "skills: embedding labels (loss 0.5): done 400/400 (100%), 12 s",
+        "skills: embedding labels: at 200/400 (50%), 6 s, 33/s",
+        "skills: embedding labels (loss 0.5): done 400/400 (100%), 12 s, 33/s",
         "occupations: embedding labels: started, 0 s",
         "occupations: embedding labels: done 7, 0 s",
     ]
@@ -50,3 +50,4 @@ def test_no_plain_lines_on_a_terminal() -> None:
         bar.advance(10)
     assert "started" not in out.getvalue() and "done" not in out.getvalue()
     assert "10/10" in out.getvalue()  # the bar, completed
+    assert "/s" in out.getvalue()  # and its rate

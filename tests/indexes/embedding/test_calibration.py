@@ -166,7 +166,7 @@ class _Calibrated(Trigrams):
 
 
 def test_a_calibration_change_derives_stored_vacancies_again() -> None:
-    from service.vacancies.service import DERIVATION, derivation_key
+    from service.vacancies.derive import DERIVATION, derivation_key
 
     bundled = _Calibrated()
     assert derivation_key(bundled) == f"{bundled.name}|{DERIVATION}"  # unchanged keys

@@ -35,5 +35,5 @@ def test_reindex_builds_and_activates_a_snapshot_of_the_default(
 
     second = cli("reindex")  # warm: every label comes from the cache
     assert second.exit_code == 0
-    assert "(0 embedded" in second.stdout
+    assert "(0 texts embedded" in second.stdout
     assert (snapshots / "ACTIVE").read_text().strip() != active
