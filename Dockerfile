@@ -16,13 +16,15 @@ RUN groupadd --system --gid 10001 overstap \
  && useradd --system --uid 10001 --gid overstap --home-dir /app --shell /usr/sbin/nologin overstap
 
 WORKDIR /app
+# Extras to install: `--build-arg EXTRAS=postgres,ray` for batch work on Ray (deploy/).
+ARG EXTRAS=postgres
 # Dependencies first (cached while only the code changes), then the code.
 COPY pyproject.toml README.md ./
 COPY models/ models/
 COPY ontology/ ontology/
 COPY indexes/ indexes/
 COPY service/ service/
-RUN pip install '.[postgres]' \
+RUN pip install ".[${EXTRAS}]" \
  && mkdir -p /data \
  && chown overstap:overstap /data
 

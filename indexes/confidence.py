@@ -188,6 +188,12 @@ def left_out_hit(
     return hits[0] if hits else None
 
 
+def calibration_queries(clean: Callable[[str], str] = lambda text: text) -> list[str]:
+    """The query texts ``calibrate`` embeds for a collection whose search applies
+    ``clean`` (a cluster embeds them before a build: ``indexes.snapshot.texts_to_embed``)."""
+    return [clean(s) for s in nonsense_strings()]
+
+
 def calibrate(
     index: LabelIndex,
     lexical_weights: Sequence[float],
@@ -202,7 +208,7 @@ def calibrate(
         return {}
     sampled = present_queries(index)
     strings = nonsense_strings()
-    vectors = encode([clean(s) for s in strings])
+    vectors = encode(calibration_queries(clean))
     bands: dict[float, Bands] = {}
     for weight in sorted(set(lexical_weights)):
         present: list[tuple[float, float]] = []

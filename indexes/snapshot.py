@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexes.confidence import Bands, calibrate, nonsense_strings
+from indexes.confidence import Bands, calibrate, calibration_queries
 from indexes.embedding.base import Embedder, TextKind
 from indexes.embedding.cache import EmbeddingCache, encode_cached
 from indexes.folders import sha256_file
@@ -73,8 +73,7 @@ def texts_to_embed(store: Store) -> dict[TextKind, list[str]]:
     query: list[str] = []
     for kind in COLLECTIONS.values():
         query += [r.text for r in records_of(store.labels_of(kind))]
-        clean = _search_clean(kind)
-        query += [clean(s) for s in nonsense_strings()]
+        query += calibration_queries(_search_clean(kind))
     return {"query": query, "passage": [text for _, text in _profile_texts(store)]}
 
 

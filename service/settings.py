@@ -75,16 +75,17 @@ class Settings(BaseSettings):
     )
     ray_address: str | None = Field(
         default=None,
-        description="Run the batch embedding and vacancy derivation of `reindex` and "
-        "`import vacancies` on a Ray cluster (the `ray` extra): `auto` (the cluster this "
+        description="Run the batch embedding and vacancy derivation of `reindex`, "
+        "`import vacancies` and `evaluate melo` on a Ray cluster (the `ray` extra): `auto` "
+        "(the cluster this "
         "machine belongs to), a cluster address (host:port or ray://host:port) or `local` "
         "(a cluster started in this process). Unset: on this machine. `--ray` overrides.",
     )
     ray_actors: int | None = Field(
         default=None,
         ge=1,
-        description="Actors (model copies) on the Ray cluster; default one per "
-        "`ray_actor_threads` CPUs the cluster has.",
+        description="Actors (model copies) on the Ray cluster; default the cluster's CPUs "
+        "divided by `ray_actor_threads`.",
     )
     ray_actor_threads: int = Field(
         default=1,

@@ -1,6 +1,7 @@
 """The ``--ray`` option of the batch commands, and joining the cluster it names.
 
-Batch commands (``reindex``, ``import vacancies``) run on this machine unless ``--ray``
+Batch commands (``reindex``, ``import vacancies``, ``evaluate melo``) run on this
+machine unless ``--ray``
 or ``OVERSTAP_RAY_ADDRESS`` names a cluster; Ray is imported only then.
 """
 
@@ -40,11 +41,11 @@ RayActors = Annotated[
 
 @contextmanager
 def cluster_of(
-    settings: Settings, address: str | None, actors: int | None
+    settings: Settings, address: str | None, actors: int | None, from_settings: bool = True
 ) -> Iterator["Cluster | None"]:
-    """The cluster the option or the settings name, joined for the block (None: run
-    here)."""
-    address = address or settings.ray_address
+    """The cluster the option (or, ``from_settings``, the settings) names, joined for
+    the block (None: run here)."""
+    address = address or (settings.ray_address if from_settings else None)
     if not address:
         yield None
         return

@@ -9,7 +9,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -37,10 +37,11 @@ from service.cli.progress_bar import RichProgress
 from service.cluster.connect import ClusterError
 from service.evaluation import DEFAULT_CASES, NO_MATCH_QUERIES
 from service.settings import Settings, get_settings
+from service.vacancies.derive import DerivationError
 
 if TYPE_CHECKING:  # the catalog pulls in the embedder: imported where a command needs it
-    from indexes.embedding.base import Embedder
-    from ontology.store import Store
+    from indexes.snapshot import BuildStats
+    from models.domain import VacancyRecord
     from service.catalog import Catalog
     from service.cluster.connect import Cluster
     from service.runtime.services import Services
@@ -182,7 +183,7 @@ def import_vacancies_cmd(
     from service.vacancies.derive import in_order
 
     settings = get_settings()
-    with failing_cleanly(EmbedderError, ClusterError):
+    with failing_cleanly(EmbedderError, ClusterError, DerivationError):
         store = open_store()
         try:
             with cluster_of(settings, ray, ray_actors) as cluster, RichProgress(err) as progress:
@@ -190,9 +191,10 @@ def import_vacancies_cmd(
                 progress.stage("opening indexes", None)
                 services = open_services(settings, store, catch_up=False)
                 derivation = _derivation(services, settings, cluster)
-                _derive_stored(services, derivation, progress)
-                progress.stage("deriving occupations, skills and vectors", len(records))
-                derived = in_order(derivation(records, skills, progress.advance))
+                where = "" if cluster is None else " on the cluster"
+                _derive_stored(services, derivation, progress, where, services.vacancies.pending())
+                progress.stage(f"deriving occupations, skills and vectors{where}", len(records))
+                derived = in_order(derivation(records, skills, progress.advance), len(records))
                 progress.stage("storing", None)
                 statuses = write_vacancies(store, derived)
         finally:
@@ -218,13 +220,18 @@ def _derivation(
     return cluster_derivation(cluster, settings, services.vacancies.deriver)
 
 
-def _derive_stored(services: "Services", derivation: "Derivation", progress: RichProgress) -> None:
-    """Derive stored vacancies that lack derived data for this model (after a model
-    change, or bulk-loaded rows), so no server has to at its start."""
-    pending = len(services.vacancies.pending())
+def _derive_stored(
+    services: "Services",
+    derivation: "Derivation",
+    progress: RichProgress,
+    where: str,
+    pending: "Sequence[VacancyRecord]",
+) -> None:
+    """Derive the stored vacancies that lack derived data for this model (``pending``:
+    after a model change, or bulk-loaded rows), so no server has to at its start."""
     if pending:
-        progress.stage("stored vacancies: deriving for this model", pending)
-        services.vacancies.catch_up(progress.advance, derivation)
+        progress.stage(f"stored vacancies: deriving for this model{where}", len(pending))
+        services.vacancies.catch_up(progress.advance, derivation, pending)
 
 
 @import_app.command("default")
@@ -283,13 +290,21 @@ def reindex(ray: RayAddress = None, ray_actors: RayActors = None) -> None:
     another re-index runs on the same folder."""
     from indexes.embedding.base import EmbedderError
     from indexes.leases import SnapshotBusyError
+    from indexes.snapshot import SnapshotDirectory
+    from ontology.vacancy_store import vacancies_to_derive
     from service.runtime.services import build_snapshot, open_embedder, open_services
+    from service.vacancies.derive import derivation_key
 
     settings = get_settings()
-    with failing_cleanly(EmbedderError, SnapshotBusyError, ClusterError):
+    with failing_cleanly(EmbedderError, SnapshotBusyError, ClusterError, DerivationError):
         store = open_store()
         try:
-            with cluster_of(settings, ray, ray_actors) as cluster, RichProgress(err) as progress:
+            # The build lock first: a busy folder is refused before a cluster starts.
+            with (
+                SnapshotDirectory(settings.snapshots_dir).lock(blocking=False) as lock,
+                cluster_of(settings, ray, ray_actors) as cluster,
+                RichProgress(err) as progress,
+            ):
                 embedder = open_embedder(settings)
                 batches = None
                 if cluster is not None:
@@ -297,14 +312,21 @@ def reindex(ray: RayAddress = None, ray_actors: RayActors = None) -> None:
 
                     batches = cluster_batches(cluster, settings, embedder)
                 stats = build_snapshot(
-                    settings, store, embedder, progress.stage, progress.advance, batches=batches
+                    settings, store, embedder, progress.stage, progress.advance, lock, batches
                 )
-                if _stored_to_derive(store, embedder):
+                _print_build(stats)  # active now, whatever the derivation below does
+                pending = vacancies_to_derive(store, derivation_key(embedder))
+                if pending:
                     progress.stage("opening indexes", None)
                     services = open_services(settings, store, embedder, catch_up=False)
-                    _derive_stored(services, _derivation(services, settings, cluster), progress)
+                    where = "" if cluster is None else " on the cluster"
+                    derivation = _derivation(services, settings, cluster)
+                    _derive_stored(services, derivation, progress, where, pending)
         finally:
             store.close()
+
+
+def _print_build(stats: "BuildStats") -> None:
     out.print(
         f"snapshot {stats.snapshot_id} active: {stats.texts:,} labels and descriptions "
         f"({stats.embedded:,} texts embedded, others read from the cache) in "
@@ -314,14 +336,6 @@ def reindex(ray: RayAddress = None, ray_actors: RayActors = None) -> None:
     )
     for name, count in stats.counts.items():
         out.print(f"  {name}: {count:,} labels", highlight=False)
-
-
-def _stored_to_derive(store: "Store", embedder: "Embedder") -> bool:
-    """Whether any stored vacancy lacks derived data for ``embedder``."""
-    from ontology.vacancy_store import vacancies_to_derive
-    from service.vacancies.derive import derivation_key
-
-    return bool(vacancies_to_derive(store, derivation_key(embedder)))
 
 
 @app.command()
@@ -498,7 +512,8 @@ def evaluate_melo(
     settings = get_settings()
     with failing_cleanly(MeloError):
         melo = load_dataset(data, dataset)
-    if (ray or settings.ray_address) and (lexical_only or level != "element"):
+    embeds_here = not lexical_only and level == "element"  # what a cluster can take
+    if ray and not embeds_here:
         err.print("[red]error:[/red] --ray embeds at --level element, with an embedder")
         raise typer.Exit(EXIT_BAD_INPUT)
     weight = (
@@ -511,7 +526,7 @@ def evaluate_melo(
     try:
         with (
             failing_cleanly(ClusterError),
-            cluster_of(settings, ray, ray_actors) as cluster,
+            cluster_of(settings, ray, ray_actors, from_settings=embeds_here) as cluster,
             RichProgress(err) as progress,
         ):
             batches = None
@@ -520,7 +535,7 @@ def evaluate_melo(
 
                 batches = cluster_batches(cluster, settings, embedder)
             progress.stage(
-                f"{dataset}: embedding",
+                f"{dataset}: embedding{'' if batches is None else ' on the cluster'}",
                 None if lexical_only else len(melo.corpus) + len(melo.queries),
             )
             if level == "concept" and embedder is not None and aggregation in ("max", "lse"):

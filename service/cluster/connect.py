@@ -12,6 +12,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 PROBE_SECONDS = 5.0
@@ -19,6 +20,10 @@ LOCAL = "local"
 AUTO = "auto"
 RAY_CLIENT = "ray://"
 DEFAULT_GCS_PORT = 6379
+DEFAULT_CLIENT_PORT = 10001
+# What ray.init raises when it cannot join: no cluster (ConnectionError), a process that
+# is not on a node of the cluster (RuntimeError after Ray's own wait), a clash of options.
+JOIN_ERRORS = (ConnectionError, RuntimeError, ValueError, TimeoutError)
 
 
 class ClusterError(Exception):
@@ -47,11 +52,12 @@ def _ray() -> Any:
 
 def host_and_port(address: str) -> tuple[str, int]:
     """Where a cluster address points (``ray://host:port`` or ``host:port``; a bare
-    host means Ray's default port)."""
+    host means Ray's default port: 10001 for Ray Client, 6379 otherwise)."""
+    client = address.startswith(RAY_CLIENT)
     bare = address.removeprefix(RAY_CLIENT)
     host, _, port = bare.rpartition(":")
-    if not host:
-        return bare, DEFAULT_GCS_PORT
+    if not host or bare.endswith("]"):  # no port (an IPv6 literal ends in "]")
+        return bare.strip("[]"), DEFAULT_CLIENT_PORT if client else DEFAULT_GCS_PORT
     try:
         return host.strip("[]"), int(port)
     except ValueError:
@@ -73,8 +79,11 @@ def probe(address: str, timeout: float = PROBE_SECONDS) -> None:
 
 @contextmanager
 def joined(address: str, actors: int | None = None, actor_threads: int = 1) -> Iterator[Cluster]:
-    """Join the cluster at ``address`` (``local``: start one here with this machine's
-    cores) for the length of the block, then leave it (a local one stops)."""
+    """Join the cluster at ``address`` (``local``: start a new one here, whatever
+    clusters this machine runs, with the CPUs Ray finds, container limits included) for
+    the length of the block, then leave it (a local one stops)."""
+    if address != LOCAL:
+        _send_token_if_any()  # before Ray is imported: it reads its mode then
     ray = _ray()
     options: dict[str, Any] = {
         "log_to_driver": False,  # actors' own logs stay in the cluster's log folder
@@ -82,16 +91,18 @@ def joined(address: str, actors: int | None = None, actor_threads: int = 1) -> I
         "configure_logging": False,
     }
     if address == LOCAL:
-        options |= {"num_cpus": os.cpu_count() or 1, "include_dashboard": False}
-    elif address != AUTO:
-        probe(address)
-        options["address"] = address
+        options |= {"address": LOCAL, "include_dashboard": False}
     else:
-        options["address"] = AUTO
+        if address != AUTO:
+            probe(address)
+        options["address"] = address
     try:
         ray.init(**options)
-    except ConnectionError as exc:
-        raise ClusterError(f"cannot join the Ray cluster at {address}: {exc}") from None
+    except JOIN_ERRORS as exc:
+        raise ClusterError(
+            f"cannot join the Ray cluster at {address}: {exc} (run the command on a node "
+            "of the cluster, or through Ray Client: ray://head:10001)"
+        ) from None
     try:
         _quiet_ray_data(ray)
         cpus = int(ray.cluster_resources().get("CPU", 1))
@@ -100,10 +111,23 @@ def joined(address: str, actors: int | None = None, actor_threads: int = 1) -> I
         ray.shutdown()
 
 
+def _send_token_if_any() -> None:
+    """Ray 2.60 starts a cluster (``ray start --head``) with token authentication when a
+    token exists, but a driver joining it sends the token only when ``RAY_AUTH_MODE``
+    says so; unset, it is refused over and over. Where a token is at hand (the usual
+    file, or Ray's variables), say so; an explicit ``RAY_AUTH_MODE`` is left alone."""
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    token_file = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    if os.environ.get("RAY_AUTH_TOKEN") or token_file.is_file():
+        os.environ["RAY_AUTH_MODE"] = "token"
+
+
 def _quiet_ray_data(ray: Any) -> None:
     """No Ray Data progress bars or per-run banners: the CLI draws its own progress."""
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
-    # Warnings included: Ray Data warns that its bars are off; failures still raise.
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    # Errors included: Ray Data logs a failed job with its traceback before raising it,
+    # and the CLI turns what it raises into one line (pool.run_on_actors).
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)

@@ -51,9 +51,12 @@ class SkillExtractor:
     """Extraction over a catalog's skills collection."""
 
     catalog: Catalog
+    # The default threshold when already known (a cluster's actors take the driver's,
+    # so a rounding boundary can never make them extract differently).
+    preset_default: float | None = None
 
     def __post_init__(self) -> None:
-        self._default: float | None = None
+        self._default: float | None = self.preset_default
 
     def default_threshold(self) -> float:
         """The one default threshold, for the extract route and the match alike: the

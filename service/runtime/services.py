@@ -84,6 +84,12 @@ def build_snapshot(
             on_progress=on_progress,
             lexical_weights=(settings.lexical_weight, SUGGEST_LEXICAL_WEIGHT),
         )
+        if batches is not None and stats.embedded:
+            start_log.warning(
+                "%d texts were embedded here after the cluster pass: texts_to_embed misses "
+                "what the build embeds",
+                stats.embedded,
+            )
         stats.embedded += embedded
         stats.seconds = time.perf_counter() - started
         return stats
@@ -126,17 +132,20 @@ def open_catalog(
 
 
 def open_deriver(
-    settings: Settings, snapshot_id: str, threads: int
+    settings: Settings, snapshot_id: str, threads: int, threshold: float
 ) -> tuple[Store, VacancyDeriver]:
     """A vacancy deriver on snapshot ``snapshot_id`` with its own store connection (never
-    upgrading it) and embedder: what a cluster's actor derives with."""
+    upgrading it), embedder and the given extraction threshold: what a cluster's actor
+    derives with. The store is closed again if anything after opening it fails."""
     store = Store(settings.resolved_database_url, upgrade=False)
-    embedder = load_embedder(settings.embedder, settings.models_dir, settings.runtime, threads)
-    snapshot = SnapshotDirectory(settings.snapshots_dir).load(embedder, snapshot_id)
-    catalog = Catalog(store, embedder, snapshot, settings.lexical_weight)
-    extractor = SkillExtractor(catalog)
-    extractor.default_threshold()
-    return store, VacancyDeriver(catalog, extractor)
+    try:
+        embedder = load_embedder(settings.embedder, settings.models_dir, settings.runtime, threads)
+        snapshot = SnapshotDirectory(settings.snapshots_dir).load(embedder, snapshot_id)
+        catalog = Catalog(store, embedder, snapshot, settings.lexical_weight)
+        return store, VacancyDeriver(catalog, SkillExtractor(catalog, threshold))
+    except BaseException:
+        store.close()
+        raise
 
 
 @dataclass

@@ -8,13 +8,16 @@ cluster is derived by the same code as one derived here; only the driver writes.
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexes.embedding.base import Embedder
 from models.domain import DerivedVacancy, VacancyRecord, VacancySkill
-from service.catalog import Catalog
-from service.extraction.extractor import SkillExtractor
+
+if TYPE_CHECKING:  # the CLI imports DerivationError without loading a model's code
+    from indexes.embedding.base import Embedder
+    from service.catalog import Catalog
+    from service.extraction.extractor import SkillExtractor
 
 OCCUPATIONS_KEPT = 3
 SKILLS_KEPT = 30
@@ -36,7 +39,11 @@ any order and reporting records done: here (``VacancyDeriver.derive_each``) or o
 cluster (``service.cluster.derive``)."""
 
 
-def derivation_key(embedder: Embedder) -> str:
+class DerivationError(Exception):
+    """Derivation returned something other than one result per record."""
+
+
+def derivation_key(embedder: "Embedder") -> str:
     """What derived data is valid for: the embedder, how a vacancy's text is read
     (``DERIVATION``) and, for a calibrated model, its margin scale (it sets the
     extraction threshold; the embedder's name pins only the weights), so a change to any
@@ -51,8 +58,8 @@ class VacancyDeriver:
     """Derives vacancies against one catalog (one snapshot) and its calibrated
     extractor."""
 
-    catalog: Catalog
-    extractor: SkillExtractor
+    catalog: "Catalog"
+    extractor: "SkillExtractor"
 
     @property
     def key(self) -> str:
@@ -116,6 +123,11 @@ class VacancyDeriver:
         ]
 
 
-def in_order(derived: Iterator[tuple[int, DerivedVacancy]]) -> list[DerivedVacancy]:
-    """What a ``Derivation`` yielded, back in input order."""
-    return [item for _, item in sorted(derived, key=lambda pair: pair[0])]
+def in_order(derived: Iterator[tuple[int, DerivedVacancy]], count: int) -> list[DerivedVacancy]:
+    """What a ``Derivation`` of ``count`` records yielded, back in input order; an error
+    unless every position came back exactly once (a lost batch must not shrink an
+    import silently)."""
+    by_position = sorted(derived, key=lambda pair: pair[0])
+    if [position for position, _ in by_position] != list(range(count)):
+        raise DerivationError(f"{len(by_position):,} derived vacancies came back for {count:,}")
+    return [item for _, item in by_position]

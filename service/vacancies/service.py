@@ -24,7 +24,12 @@ from service.errors import NotFoundError
 from service.match.matcher import Matcher
 from service.match.vacancy_fit import VacancyFit, rank_fits
 from service.schemas.match import MatchRequest
-from service.vacancies.derive import Derivation, VacancyDeriver, derivation_key
+from service.vacancies.derive import (
+    Derivation,
+    DerivationError,
+    VacancyDeriver,
+    derivation_key,
+)
 
 log = logging.getLogger("overstap.vacancies")
 
@@ -110,22 +115,27 @@ class VacancyService:
         self,
         on_progress: Callable[[int], None] | None = None,
         derivation: Derivation | None = None,
+        pending: Sequence[VacancyRecord] | None = None,
     ) -> int:
         """Derive vacancies the store holds without derived data for this embedder (bulk
-        rows of the default data, or derived with another model), here or by
-        ``derivation`` (a cluster), committing every ``CATCH_UP_CHUNK`` so an
-        interruption keeps what was done; how many."""
-        pending = self.pending()
+        rows of the default data, or derived with another model; ``pending`` when the
+        caller read them already), here or by ``derivation`` (a cluster), committing
+        every ``CATCH_UP_CHUNK`` so an interruption keeps what was done; how many."""
+        pending = self.pending() if pending is None else pending
         if pending:
             log.info("deriving %d stored vacancies", len(pending))
         done: list[DerivedVacancy] = []
+        count = 0
         for _, derived in (derivation or self.deriver.derive_each)(pending, True, on_progress):
             done.append(derived)
+            count += 1
             if len(done) >= CATCH_UP_CHUNK:
                 self._write_derived(done)
                 done = []
         if done:
             self._write_derived(done)
+        if count != len(pending):
+            raise DerivationError(f"{count:,} derived vacancies came back for {len(pending):,}")
         return len(pending)
 
     def pending(self) -> list[VacancyRecord]:

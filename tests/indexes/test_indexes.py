@@ -2,15 +2,18 @@
 
 import json
 import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from indexes.ann import create_index, load_index
+from indexes.embedding.base import EmbedderError, TextKind
 from indexes.embedding.cache import EmbeddingCache, encode_cached
 from indexes.labels import LabelIndex, LabelRecord
-from indexes.snapshot import SnapshotDirectory, SnapshotError
+from indexes.snapshot import SnapshotDirectory, SnapshotError, texts_to_embed
 from ontology.default import load_default
 from ontology.store import Store
 from tests.support.fakes import HashingEmbedder
@@ -31,6 +34,30 @@ def test_cache_embeds_each_text_once(tmp_path: Path) -> None:
     _, embedded_other = encode_cached(other, texts, "query", cache)
     assert embedded_other == 3
     cache.close()
+
+
+def test_cache_takes_batches_in_any_order_and_misses_none(tmp_path: Path) -> None:
+    """Another embedder of batches (a cluster) may return them in any order; what comes
+    back lands on the right rows, and a text that never comes back is an error."""
+    embedder = HashingEmbedder()
+    texts = [f"monteur {i}" for i in range(600)] + ["monteur 1"]  # one repeat
+
+    def reversed_batches(batch: Sequence[str], kind: TextKind) -> Iterator[Any]:
+        for start in reversed(range(0, len(batch), 100)):
+            part = list(batch[start : start + 100])
+            yield part, embedder.encode(part, kind)
+
+    vectors, embedded = encode_cached(
+        embedder, texts, "query", EmbeddingCache(tmp_path / "c.sqlite"), batches=reversed_batches
+    )
+    assert embedded == 600
+    assert np.allclose(vectors, HashingEmbedder().encode(texts, "query"))
+
+    def losing(batch: Sequence[str], kind: TextKind) -> Iterator[Any]:
+        yield list(batch[1:]), embedder.encode(list(batch[1:]), kind)
+
+    with pytest.raises(EmbedderError, match="1 of 3 texts came back without a vector"):
+        encode_cached(embedder, ["a", "b", "c"], "query", None, batches=losing)
 
 
 def test_faiss_round_trip_add_remove(tmp_path: Path) -> None:
@@ -225,6 +252,22 @@ def test_a_snapshot_built_before_profiles_loads_without_them(
     path.write_text(json.dumps(manifest))
     snapshot = directory.load(embedder, verify=True)
     assert snapshot.profiles is None and snapshot.collections["occupations"].records
+
+
+def test_a_cache_holding_texts_to_embed_leaves_the_build_nothing_to_embed(
+    default_store: Store, tmp_path: Path
+) -> None:
+    """What a cluster embeds before a build (``texts_to_embed``) is all the build embeds:
+    labels, calibration strings and occupation profiles."""
+    embedder = HashingEmbedder()
+    cache = EmbeddingCache(tmp_path / "c.sqlite")
+    for kind, texts in texts_to_embed(default_store).items():
+        encode_cached(embedder, texts, kind, cache)
+    embedder.calls.clear()
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    stats = directory.build(default_store, embedder, cache, lexical_weights=(0.1, 0.25))
+    assert stats.embedded == 0 and embedder.calls == []
+    assert directory.load(embedder).profiles is not None
 
 
 def test_manifest_mismatch_is_a_clear_error(default_store: Store, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ def test_cluster_addresses_are_read_like_ray_reads_them() -> None:
     assert host_and_port("ray://head:10001") == ("head", 10001)
     assert host_and_port("10.0.0.5:6379") == ("10.0.0.5", 6379)
     assert host_and_port("head") == ("head", 6379)  # Ray's default port
+    assert host_and_port("ray://head") == ("head", 10001)  # Ray Client's
     assert host_and_port("[::1]:6379") == ("::1", 6379)
     with pytest.raises(ClusterError, match="port 'x'"):
         host_and_port("head:x")

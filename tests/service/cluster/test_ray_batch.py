@@ -28,6 +28,7 @@ from indexes.profiles import FOLDER as PROFILES
 from indexes.profiles import OccupationProfiles
 from indexes.snapshot import SnapshotDirectory
 from ontology.store import Store
+from tests.conftest import BACKENDS, fresh_database
 from tests.support.paths import SHARED_DATA
 
 pytest.importorskip("ray", reason="the ray extra is not installed (`.ci/run` installs it)")
@@ -44,11 +45,11 @@ ACTOR = "MapBatches(EmbedActor)"
 class Folder:
     """A data folder with its own SQLite store and embedding cache."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, database_url: str | None = None) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.data_dir = root / "var"
-        self.database_url = f"sqlite:///{root / 'store.db'}"
+        self.database_url = database_url or f"sqlite:///{root / 'store.db'}"
         self.env = {
             **os.environ,
             "HF_HUB_OFFLINE": "1",
@@ -56,11 +57,15 @@ class Folder:
             "OVERSTAP_DATABASE_URL": self.database_url,
         }
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [*CLI, *args], env=self.env, capture_output=True, text=True, check=False, timeout=900
+    def run(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*CLI, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
         )
-        return done
 
     def start(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -196,6 +201,8 @@ def test_reindex_on_ray_builds_the_same_snapshot(built: tuple[Folder, Folder]) -
 
 def test_reindex_on_ray_derives_stored_vacancies_the_same(built: tuple[Folder, Folder]) -> None:
     here, there = built
+    log = (there.root / "reindex.log").read_text()
+    assert "stored vacancies: deriving for this model on the cluster: done 50/50" in log, log
     _same_entries(here.entries(), there.entries())  # the default's vacancies, caught up
 
 
@@ -224,21 +231,50 @@ def _vacancies(path: Path, count: int) -> Path:
     return path
 
 
-def test_import_vacancies_on_ray_stores_the_same(
-    built: tuple[Folder, Folder], tmp_path: Path
-) -> None:
-    here, _ = built
-    feed = _vacancies(tmp_path / "feed.jsonl", 40)
-    local, on_ray = _copy(here, tmp_path / "local"), _copy(here, tmp_path / "on-ray")
+FEED = 40
+
+
+@pytest.fixture(scope="module")
+def imported_here(
+    built: tuple[Folder, Folder], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, dict[str, Any]]]:
+    """A feed of vacancies and what importing it on this machine stores."""
+    root = tmp_path_factory.mktemp("import")
+    feed = _vacancies(root / "feed.jsonl", FEED)
+    local = _copy(built[0], root / "local")
     done = local.run("import", "vacancies", str(feed))
     assert done.returncode == 0, done.stderr
-    done_on_ray = on_ray.run("import", "vacancies", str(feed), "--ray", "local")
-    assert done_on_ray.returncode == 0, done_on_ray.stderr
-    assert done.stdout == done_on_ray.stdout  # 40 created
-    entries = on_ray.entries()
-    assert sum(1 for v in entries if v.startswith("ray-")) == 40
+    assert f"{FEED} created" in done.stdout
+    return feed, local.entries()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_import_vacancies_on_ray_stores_the_same(
+    built: tuple[Folder, Folder],
+    imported_here: tuple[Path, dict[str, dict[str, Any]]],
+    tmp_path: Path,
+    backend: str,
+) -> None:
+    """On SQLite and PostgreSQL (the actors read the store the driver names): the
+    default's stored vacancies are caught up and the feed derived on the cluster."""
+    feed, expected = imported_here
+    with fresh_database(backend, tmp_path) as url:
+        folder = Folder(tmp_path / "on-ray", url)
+        assert folder.run("import", "default").returncode == 0  # 50 vacancies, not derived
+        shutil.copytree(built[0].data_dir, folder.data_dir, dirs_exist_ok=True)  # snapshot, cache
+        done = folder.run("import", "vacancies", str(feed), "--ray", "local")
+        assert done.returncode == 0, done.stderr
+        assert f"{FEED} created" in done.stdout
+        assert "stored vacancies: deriving for this model on the cluster: done 50/50" in (
+            done.stderr
+        )
+        assert f"deriving occupations, skills and vectors on the cluster: done {FEED}/" in (
+            done.stderr
+        )
+        entries = folder.entries()
+    assert sum(1 for v in entries if v.startswith("ray-")) == FEED
     assert all(e["skills"] for v, e in entries.items() if v.startswith("ray-"))
-    _same_entries(local.entries(), entries)
+    _same_entries(expected, entries)
 
 
 def _wait_for(condition: Any, process: subprocess.Popen[str], what: str) -> None:
@@ -271,12 +307,20 @@ def test_an_actor_killed_mid_reindex_is_retried(
     assert folder.run("import", "default").returncode == 0
     job = folder.start("reindex", "--ray", "local", "--ray-actors", "2")
     # Some batches written by the driver, so the actor dies mid-job, not at its start.
-    _wait_for(lambda: folder.cached() >= 256 and _actor_pids(), job, "embedded batches")
-    victim = _actor_pids()[0]
-    os.kill(victim, signal.SIGKILL)
+    victims: list[int] = []
+
+    def working() -> bool:
+        victims[:] = _actor_pids()
+        return bool(victims) and folder.cached() >= 256
+
+    _wait_for(working, job, "embedded batches")
+    os.kill(victims[0], signal.SIGKILL)
+    cached_at_kill = folder.cached()
     output, _ = job.communicate(timeout=900)
     assert job.returncode == 0, output
-    assert victim not in _actor_pids()
+    assert victims[0] not in _actor_pids()
+    # The kill came before the cluster's query texts were all embedded.
+    assert cached_at_kill < len(set(_query_texts(here))), cached_at_kill
     _same_snapshot(here, folder)  # complete and correct
 
 
@@ -306,7 +350,8 @@ def test_an_unreachable_cluster_fails_at_once(tmp_path: Path) -> None:
         port = probe.getsockname()[1]
     folder = Folder(tmp_path / "unreachable")
     for args in (("reindex",), ("import", "vacancies", str(_vacancies(tmp_path / "v.jsonl", 2)))):
-        done = folder.run(*args, "--ray", f"127.0.0.1:{port}")
+        # At once: a hang would overrun the timeout (Python's start and imports fit it).
+        done = folder.run(*args, "--ray", f"127.0.0.1:{port}", timeout=60)
         assert done.returncode == 2, done.stderr
         assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in done.stderr
         assert "Traceback" not in done.stderr
@@ -339,6 +384,7 @@ def test_melo_figures_on_ray_are_the_same(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     on_ray = there.run(*args, "--ray", "local")
     assert on_ray.returncode == 0, on_ray.stderr
+    assert "bel_q_nl_c_nl: embedding on the cluster: done" in on_ray.stderr
     assert there.cached() == _unique_texts(), "everything was embedded on the cluster"
     ours, theirs = json.loads(done.stdout), json.loads(on_ray.stdout)
     assert {k: round(ours[k], 4) for k in FIGURES} == {k: round(theirs[k], 4) for k in FIGURES}
@@ -373,3 +419,14 @@ def test_the_ray_benchmark_prints_its_figures(built: tuple[Folder, Folder], tmp_
     for mode in ("local_all_cores", "ray_1_actors", "ray_2_actors"):
         assert figures[f"derive_{mode}_vacancies_per_s"] > 0, mode
     assert set(report["ratios"]) >= {"embed_ray_2_over_local", "embed_overhead_per_batch_ms"}
+
+
+def _query_texts(folder: Folder) -> list[str]:
+    """The query texts a build of the folder's store embeds."""
+    from indexes.snapshot import texts_to_embed
+
+    store = Store(folder.database_url)
+    try:
+        return texts_to_embed(store)["query"]
+    finally:
+        store.close()

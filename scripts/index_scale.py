@@ -1,0 +1,132 @@
+"""The vacancy index alone at national sizes, on SYNTHETIC vectors: figures, not
+asserts, all from one run (issue 22, docs/scale.md).
+
+For each size (10k, 100k, 1M vectors of 384 dimensions, like e5-small's) it builds the
+index kinds behind ``indexes.ann.VectorIndex`` (``flat``: exact, what a replica serves
+today; ``hnsw``: approximate) and measures the build time, the index's bytes, the
+latency of one top-10 query on one thread (a server's request thread), and HNSW's
+recall@10 against the exact answer.
+
+Why clustered vectors: uniform random unit vectors are the hardest case for an
+approximate index and nothing like a vacancy set; these are drawn around a few thousand
+centres (occupations), each vector at a cosine of about 0.75 to its centre (printed),
+and the queries come from the same mixture. Recall on real vacancy vectors may differ.
+
+    python -m scripts.index_scale --sizes 10000 100000 1000000 --queries 300
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from rich.console import Console
+
+from indexes.ann import IndexKind, create_index, set_search_threads
+
+DIMENSION = 384
+CENTRES = 3000
+SPREAD = 0.045  # per-dimension noise: cosine to the own centre about 0.75 (printed)
+CHUNK = 100_000
+err = Console(stderr=True)
+
+
+def _unit(rows: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.asarray(rows / norms, dtype=np.float32)
+
+
+def _draw(
+    rng: np.random.Generator, centres: NDArray[np.float32], count: int
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    """``count`` vectors around randomly picked centres, and the picks."""
+    picks = rng.integers(0, len(centres), size=count)
+    noise = rng.normal(0.0, SPREAD, size=(count, DIMENSION)).astype(np.float32)
+    return _unit(centres[picks] + noise), picks
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(1000 * statistics.median(ordered), 3),
+        "p99_ms": round(1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 3),
+    }
+
+
+def _measure(
+    kind: IndexKind, vectors: NDArray[np.float32], queries: NDArray[np.float32]
+) -> tuple[dict[str, Any], NDArray[np.int64]]:
+    set_search_threads(None)  # the build may use every core, as a re-index does
+    index = create_index(DIMENSION, kind)
+    started = time.perf_counter()
+    for start in range(0, len(vectors), CHUNK):
+        part = vectors[start : start + CHUNK]
+        index.add(part, np.arange(start, start + len(part), dtype=np.int64))
+    built = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index.faiss"
+        index.save(path)
+        size = path.stat().st_size
+    set_search_threads(1)  # one request thread, as in `serve`
+    samples: list[float] = []
+    found = np.zeros((len(queries), 10), dtype=np.int64)
+    for row, query in enumerate(queries):
+        started = time.perf_counter()
+        _, ids = index.search(query[None, :], 10)
+        samples.append(time.perf_counter() - started)
+        found[row] = ids[0]
+    return {
+        "build_seconds": round(built, 2),
+        "index_mib": round(size / 2**20, 1),
+        **_percentiles(samples),
+    }, found
+
+
+def _recall(found: NDArray[np.int64], exact: NDArray[np.int64]) -> float:
+    hits = sum(len(set(f.tolist()) & set(e.tolist())) for f, e in zip(found, exact, strict=True))
+    return round(hits / exact.size, 4)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=22)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    centres = _unit(rng.normal(size=(CENTRES, DIMENSION)).astype(np.float32))
+    queries, _ = _draw(rng, centres, args.queries)
+    largest = max(args.sizes)
+    vectors = np.concatenate(
+        [_draw(rng, centres, min(CHUNK, largest - s))[0] for s in range(0, largest, CHUNK)]
+    )
+    sample, picks = _draw(rng, centres, 1000)
+    spread = float(np.median((sample * centres[picks]).sum(axis=1)))
+    report: dict[str, Any] = {
+        "data": "SYNTHETIC clustered unit vectors",
+        "dimension": DIMENSION,
+        "centres": CENTRES,
+        "queries": args.queries,
+        "median_cosine_to_own_centre": round(spread, 3),
+        "sizes": {},
+    }
+    for size in sorted(args.sizes):
+        err.print(f"{size:,} vectors …")
+        flat, exact = _measure("flat", vectors[:size], queries)
+        hnsw, approximate = _measure("hnsw", vectors[:size], queries)
+        hnsw["recall_at_10"] = _recall(approximate, exact)
+        report["sizes"][str(size)] = {"flat": flat, "hnsw": hnsw}
+        err.print(f"  flat {flat}\n  hnsw {hnsw}")
+    json.dump(report, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
