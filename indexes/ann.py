@@ -19,10 +19,12 @@ Vectors = NDArray[np.float32]
 Ids = NDArray[np.int64]
 
 _search_threads: int | None = None
+_DEFAULT_THREADS = faiss.omp_get_max_threads()  # what None goes back to
 
 
 def set_search_threads(threads: int | None) -> None:
-    """Cap the OpenMP threads of every later search, in whichever thread it runs.
+    """Cap the OpenMP threads of every later search, in whichever thread it runs
+    (None: back to every core, for this thread).
 
     OpenMP's thread count is a per-thread setting: ``faiss.omp_set_num_threads`` in the
     thread that opens the service leaves the server's request threads at every core.
@@ -30,8 +32,7 @@ def set_search_threads(threads: int | None) -> None:
     in-process (profiled on full ESCO), so each search sets its own thread's count."""
     global _search_threads
     _search_threads = threads
-    if threads is not None:
-        faiss.omp_set_num_threads(threads)
+    faiss.omp_set_num_threads(threads if threads is not None else _DEFAULT_THREADS)
 
 
 class VectorIndex(ABC):

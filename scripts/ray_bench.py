@@ -73,6 +73,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--vacancies", type=int, default=200)
     parser.add_argument("--seed", type=int, default=22)
     args = parser.parse_args(argv)
+    if args.texts <= BATCH or args.vacancies <= DERIVE_BATCH:
+        parser.error(
+            f"--texts above {BATCH} and --vacancies above {DERIVE_BATCH}: the pool "
+            "start is what a whole pass takes beyond a pass of one batch"
+        )
     settings = get_settings()
     store = open_store()
     report: dict[str, Any] = {"data_dir": str(settings.data_dir), "embedder": settings.embedder}
@@ -88,7 +93,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         services = open_services(settings, store, catch_up=False)
         here = services.catalog.embedder
         one_thread = load_embedder(settings.embedder, settings.models_dir, settings.runtime, 1)
-        figures: dict[str, float] = {}
+        figures: dict[str, float] = {
+            "embed_one_batch_texts": len(one_batch),
+            "derive_one_batch_vacancies": len(records[:DERIVE_BATCH]),
+        }
 
         def measure(name: str, seconds: float, done: int, unit: str) -> None:
             figures[f"{name}_seconds"] = round(seconds, 2)
@@ -148,13 +156,16 @@ def _ratios(f: dict[str, float], texts: int, records: int) -> dict[str, float]:
     """Speed-ups over this machine's path, and Ray's overheads: a pass's fixed start,
     and per batch the steady cost of one actor beyond one local thread."""
     embed_start = _pool_start(
-        f["embed_ray_1_actors_seconds"], texts, f["embed_ray_1_actor_one_batch_seconds"], BATCH
+        f["embed_ray_1_actors_seconds"],
+        texts,
+        f["embed_ray_1_actor_one_batch_seconds"],
+        int(f["embed_one_batch_texts"]),
     )
     derive_start = _pool_start(
         f["derive_ray_1_actors_seconds"],
         records,
         f["derive_ray_1_actor_one_batch_seconds"],
-        DERIVE_BATCH,
+        int(f["derive_one_batch_vacancies"]),
     )
     steady = (f["embed_ray_1_actors_seconds"] - embed_start) / texts
     local = f["embed_local_1_thread_seconds"] / texts

@@ -32,8 +32,8 @@ RayActors = Annotated[
     typer.Option(
         "--ray-actors",
         min=1,
-        help="Model copies on the cluster (default OVERSTAP_RAY_ACTORS, else one per "
-        "CPU the cluster has).",
+        help="Model copies on the cluster (default OVERSTAP_RAY_ACTORS, else the "
+        "cluster's CPUs divided by OVERSTAP_RAY_ACTOR_THREADS).",
         show_default=False,
     ),
 ]

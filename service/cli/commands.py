@@ -191,7 +191,7 @@ def import_vacancies_cmd(
                 progress.stage("opening indexes", None)
                 services = open_services(settings, store, catch_up=False)
                 derivation = _derivation(services, settings, cluster)
-                where = "" if cluster is None else " on the cluster"
+                where = _where(cluster)
                 _derive_stored(services, derivation, progress, where, services.vacancies.pending())
                 progress.stage(f"deriving occupations, skills and vectors{where}", len(records))
                 derived = in_order(derivation(records, skills, progress.advance), len(records))
@@ -207,6 +207,11 @@ def import_vacancies_cmd(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _where(cluster: "Cluster | None") -> str:
+    """How a stage says it runs on the cluster."""
+    return "" if cluster is None else " on the cluster"
 
 
 def _derivation(
@@ -314,12 +319,13 @@ def reindex(ray: RayAddress = None, ray_actors: RayActors = None) -> None:
                 stats = build_snapshot(
                     settings, store, embedder, progress.stage, progress.advance, lock, batches
                 )
+                lock.release()  # the next re-index may start while vacancies are derived
                 _print_build(stats)  # active now, whatever the derivation below does
                 pending = vacancies_to_derive(store, derivation_key(embedder))
                 if pending:
                     progress.stage("opening indexes", None)
                     services = open_services(settings, store, embedder, catch_up=False)
-                    where = "" if cluster is None else " on the cluster"
+                    where = _where(cluster)
                     derivation = _derivation(services, settings, cluster)
                     _derive_stored(services, derivation, progress, where, pending)
         finally:
@@ -535,7 +541,7 @@ def evaluate_melo(
 
                 batches = cluster_batches(cluster, settings, embedder)
             progress.stage(
-                f"{dataset}: embedding{'' if batches is None else ' on the cluster'}",
+                f"{dataset}: embedding{_where(cluster if batches is not None else None)}",
                 None if lexical_only else len(melo.corpus) + len(melo.queries),
             )
             if level == "concept" and embedder is not None and aggregation in ("max", "lse"):

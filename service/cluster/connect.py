@@ -82,45 +82,69 @@ def joined(address: str, actors: int | None = None, actor_threads: int = 1) -> I
     """Join the cluster at ``address`` (``local``: start a new one here, whatever
     clusters this machine runs, with the CPUs Ray finds, container limits included) for
     the length of the block, then leave it (a local one stops)."""
-    if address != LOCAL:
-        _send_token_if_any()  # before Ray is imported: it reads its mode then
-    ray = _ray()
-    options: dict[str, Any] = {
-        "log_to_driver": False,  # actors' own logs stay in the cluster's log folder
-        "logging_level": logging.WARNING,
-        "configure_logging": False,
-    }
-    if address == LOCAL:
-        options |= {"address": LOCAL, "include_dashboard": False}
-    else:
-        if address != AUTO:
-            probe(address)
-        options["address"] = address
-    try:
-        ray.init(**options)
-    except JOIN_ERRORS as exc:
+    if address not in (LOCAL, AUTO):
+        probe(address)
+    with _token_mode(address != LOCAL):
+        ray = _ray()
+        options: dict[str, Any] = {
+            "log_to_driver": False,  # actors' own logs stay in the cluster's log folder
+            "logging_level": logging.WARNING,
+            "configure_logging": False,
+            "address": address,  # "local" starts a new cluster, "auto" finds this node's
+        }
+        if address == LOCAL:
+            options["include_dashboard"] = False
+        try:
+            ray.init(**options)
+        except (*JOIN_ERRORS, ray.exceptions.RayError) as exc:
+            ray.shutdown()  # whatever half-started
+            if address == LOCAL:
+                raise ClusterError(f"cannot start a local Ray cluster: {exc}") from None
+            raise ClusterError(
+                f"cannot join the Ray cluster at {address}: {exc} (run the command on a "
+                "node of the cluster, or through Ray Client: ray://head:10001)"
+            ) from None
+        try:
+            _quiet_ray_data(ray)
+            yield _sized(address, int(ray.cluster_resources().get("CPU", 1)), actors, actor_threads)
+        finally:
+            ray.shutdown()
+
+
+def _sized(address: str, cpus: int, actors: int | None, actor_threads: int) -> Cluster:
+    """The pool the cluster can hold: an actor pool larger than its CPUs would wait for
+    resources without end, so that is refused here."""
+    wanted = actors or max(1, cpus // actor_threads)
+    if wanted * actor_threads > cpus:
         raise ClusterError(
-            f"cannot join the Ray cluster at {address}: {exc} (run the command on a node "
-            "of the cluster, or through Ray Client: ray://head:10001)"
-        ) from None
-    try:
-        _quiet_ray_data(ray)
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        yield Cluster(address, actors or max(1, cpus // actor_threads), actor_threads)
-    finally:
-        ray.shutdown()
+            f"{wanted} actors of {actor_threads} thread(s) need {wanted * actor_threads} "
+            f"CPUs; the Ray cluster at {address} has {cpus} (start its nodes first, or ask "
+            "for fewer with --ray-actors)"
+        )
+    return Cluster(address, wanted, actor_threads)
 
 
-def _send_token_if_any() -> None:
+@contextmanager
+def _token_mode(joining: bool) -> Iterator[None]:
     """Ray 2.60 starts a cluster (``ray start --head``) with token authentication when a
     token exists, but a driver joining it sends the token only when ``RAY_AUTH_MODE``
-    says so; unset, it is refused over and over. Where a token is at hand (the usual
-    file, or Ray's variables), say so; an explicit ``RAY_AUTH_MODE`` is left alone."""
-    if "RAY_AUTH_MODE" in os.environ:
-        return
+    says so; unset, it is refused over and over. Joining, with a token at hand (the
+    usual file, or Ray's variables), the mode says so for the length of the block; an
+    explicit ``RAY_AUTH_MODE`` is left alone. Set before Ray is first imported in the
+    process: Ray reads its configuration then."""
     token_file = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
-    if os.environ.get("RAY_AUTH_TOKEN") or token_file.is_file():
+    wanted = (
+        joining
+        and "RAY_AUTH_MODE" not in os.environ
+        and bool(os.environ.get("RAY_AUTH_TOKEN") or token_file.is_file())
+    )
+    if wanted:
         os.environ["RAY_AUTH_MODE"] = "token"
+    try:
+        yield
+    finally:
+        if wanted:
+            os.environ.pop("RAY_AUTH_MODE", None)
 
 
 def _quiet_ray_data(ray: Any) -> None:
@@ -129,5 +153,6 @@ def _quiet_ray_data(ray: Any) -> None:
     context.enable_progress_bars = False
     context.print_on_execution_start = False
     # Errors included: Ray Data logs a failed job with its traceback before raising it,
-    # and the CLI turns what it raises into one line (pool.run_on_actors).
+    # and the CLI turns what it raises into one line naming the cluster's logs, where
+    # the actors' own tracebacks are (pool.run_on_actors).
     logging.getLogger("ray.data").setLevel(logging.CRITICAL)

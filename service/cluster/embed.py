@@ -42,11 +42,13 @@ class EmbedActor:
 def cluster_batches(cluster: Cluster, settings: Settings, embedder: Embedder) -> Batches:
     """Embed on ``cluster`` with the model ``embedder`` is (checked on every actor)."""
 
+    shared = shared_settings(settings)
+
     def run(
         texts: Sequence[str], kind: TextKind
     ) -> Iterator[tuple[Sequence[str], NDArray[np.float32]]]:
         constructor = {
-            "settings": shared_settings(settings),
+            "settings": shared,
             "kind": kind,
             "threads": cluster.actor_threads,
             "name": embedder.name,

@@ -59,7 +59,9 @@ def run_on_actors(
     with warnings.catch_warnings():
         # Ray 2.60 takes actor restarts only as "remote args", which it deprecates
         # without a replacement; the version is pinned (pyproject's ray extra).
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings(
+            "ignore", message="`ray_remote_args` is deprecated", category=DeprecationWarning
+        )
         dataset = ray.data.from_items(list(rows)).map_batches(
             actor,
             fn_constructor_kwargs=constructor,
@@ -75,4 +77,7 @@ def run_on_actors(
     except ray.exceptions.RayError as exc:
         lines = str(exc).strip().splitlines()
         reason = lines[-1] if lines else type(exc).__name__
-        raise ClusterError(f"the Ray job failed: {reason}") from exc
+        raise ClusterError(
+            f"the Ray job failed: {reason} (the actors' "
+            "logs: /tmp/ray/session_latest/logs on the cluster's nodes)"
+        ) from exc

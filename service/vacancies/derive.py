@@ -123,11 +123,19 @@ class VacancyDeriver:
         ]
 
 
+def check_complete(positions: Sequence[int], count: int) -> None:
+    """Raise unless every position of ``count`` records came back exactly once (a lost
+    or repeated batch must not shrink or double a write silently)."""
+    if sorted(positions) != list(range(count)):
+        raise DerivationError(
+            f"{len(positions):,} derived vacancies came back for {count:,}, "
+            f"{len(set(positions)):,} of them distinct"
+        )
+
+
 def in_order(derived: Iterator[tuple[int, DerivedVacancy]], count: int) -> list[DerivedVacancy]:
-    """What a ``Derivation`` of ``count`` records yielded, back in input order; an error
-    unless every position came back exactly once (a lost batch must not shrink an
-    import silently)."""
+    """What a ``Derivation`` of ``count`` records yielded, back in input order, all of
+    them (``check_complete``)."""
     by_position = sorted(derived, key=lambda pair: pair[0])
-    if [position for position, _ in by_position] != list(range(count)):
-        raise DerivationError(f"{len(by_position):,} derived vacancies came back for {count:,}")
+    check_complete([position for position, _ in by_position], count)
     return [item for _, item in by_position]

@@ -26,8 +26,8 @@ from service.match.vacancy_fit import VacancyFit, rank_fits
 from service.schemas.match import MatchRequest
 from service.vacancies.derive import (
     Derivation,
-    DerivationError,
     VacancyDeriver,
+    check_complete,
     derivation_key,
 )
 
@@ -125,17 +125,18 @@ class VacancyService:
         if pending:
             log.info("deriving %d stored vacancies", len(pending))
         done: list[DerivedVacancy] = []
-        count = 0
-        for _, derived in (derivation or self.deriver.derive_each)(pending, True, on_progress):
+        positions: list[int] = []
+        for position, derived in (derivation or self.deriver.derive_each)(
+            pending, True, on_progress
+        ):
             done.append(derived)
-            count += 1
+            positions.append(position)
             if len(done) >= CATCH_UP_CHUNK:
                 self._write_derived(done)
                 done = []
         if done:
             self._write_derived(done)
-        if count != len(pending):
-            raise DerivationError(f"{count:,} derived vacancies came back for {len(pending):,}")
+        check_complete(positions, len(pending))
         return len(pending)
 
     def pending(self) -> list[VacancyRecord]:

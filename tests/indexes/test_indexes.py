@@ -161,6 +161,7 @@ def test_search_thread_cap_holds_in_request_threads() -> None:
         index.search(np.eye(4, dtype=np.float32)[:1], 1)
         seen.append(faiss.omp_get_max_threads())
 
+    before = faiss.omp_get_max_threads()
     set_search_threads(1)
     try:
         worker = threading.Thread(target=request)
@@ -169,6 +170,7 @@ def test_search_thread_cap_holds_in_request_threads() -> None:
     finally:
         set_search_threads(None)
     assert seen == [1]
+    assert faiss.omp_get_max_threads() == before  # None lifts the cap here again
 
 
 def test_dense_channel_and_concept_aggregation() -> None:

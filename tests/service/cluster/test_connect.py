@@ -1,8 +1,10 @@
 """Joining a cluster fails fast and clearly, without Ray installed too (the quick
 suite: nothing here starts a cluster)."""
 
+import os
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,46 @@ def test_the_setting_names_the_cluster_when_the_option_does_not(
     done = cli("reindex")
     assert done.exit_code == 2
     assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in done.stderr
+
+
+def test_a_pool_larger_than_the_cluster_is_refused() -> None:
+    from service.cluster.connect import _sized
+
+    assert _sized("local", 2, None, 1).actors == 2  # one per CPU by default
+    assert _sized("local", 8, None, 2).actors == 4
+    with pytest.raises(ClusterError, match=r"16 actors of 1 thread.* need 16 CPUs.* has 2"):
+        _sized("local", 2, 16, 1)
+
+
+def test_a_joining_driver_sends_its_token_for_the_block_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.cluster.connect import _token_mode
+
+    token = tmp_path / "auth_token"
+    monkeypatch.setenv("RAY_AUTH_TOKEN_PATH", str(token))
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    monkeypatch.delenv("RAY_AUTH_TOKEN", raising=False)
+    with _token_mode(joining=True):
+        assert "RAY_AUTH_MODE" not in os.environ  # no token: nothing to send
+    token.write_text("secret")
+    with _token_mode(joining=False):
+        assert "RAY_AUTH_MODE" not in os.environ  # a local cluster sets its own
+    with _token_mode(joining=True):
+        assert os.environ["RAY_AUTH_MODE"] == "token"
+    assert "RAY_AUTH_MODE" not in os.environ  # restored
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    with _token_mode(joining=True):
+        assert os.environ["RAY_AUTH_MODE"] == "disabled"  # an explicit choice stands
+
+
+def test_a_busy_snapshot_folder_is_refused_before_a_cluster_starts(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexes.snapshot import SnapshotDirectory
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # joining first would fail on this
+    with SnapshotDirectory(tmp_path / "var" / "snapshots").lock(blocking=False):
+        done = cli("reindex", "--ray", "local")
+    assert done.exit_code == 2
+    assert "ray extra" not in done.stderr and "re-index" in done.stderr, done.stderr
