@@ -40,6 +40,7 @@ CLI = (sys.executable, "-m", "service.cli")
 SAME = 0.99999  # cosine of a vector built on the cluster with the one built here
 BUILD_FACTS = ("id", "built_at", "files")  # differ between any two builds
 ACTOR = "MapBatches(EmbedActor)"
+DERIVER = "MapBatches(DeriveActor)"
 
 
 class Folder:
@@ -263,15 +264,14 @@ def test_import_vacancies_on_ray_stores_the_same(
         folder = Folder(tmp_path / "on-ray", url)
         assert folder.run("import", "default").returncode == 0  # 50 vacancies, not derived
         shutil.copytree(built[0].data_dir, folder.data_dir, dirs_exist_ok=True)  # snapshot, cache
-        done = folder.run("import", "vacancies", str(feed), "--ray", "local")
-        assert done.returncode == 0, done.stderr
-        assert f"{FEED} created" in done.stdout
-        assert "stored vacancies: deriving for this model on the cluster: done 50/50" in (
-            done.stderr
-        )
-        assert f"deriving occupations, skills and vectors on the cluster: done {FEED}/" in (
-            done.stderr
-        )
+        job = folder.start("import", "vacancies", str(feed), "--ray", "local")
+        # Deriving actors at work (not only a stage that says so).
+        _wait_for(lambda: bool(_actor_pids(DERIVER)), job, "a deriving actor")
+        output, _ = job.communicate(timeout=900)
+        assert job.returncode == 0, output
+        assert f"{FEED} created" in output
+        assert "stored vacancies: deriving for this model on the cluster: done 50/50" in output
+        assert f"deriving occupations, skills and vectors on the cluster: done {FEED}/" in output
         entries = folder.entries()
     assert sum(1 for v in entries if v.startswith("ray-")) == FEED
     assert all(e["skills"] for v, e in entries.items() if v.startswith("ray-"))
@@ -286,8 +286,8 @@ def _wait_for(condition: Any, process: subprocess.Popen[str], what: str) -> None
         time.sleep(0.2)
 
 
-def _actor_pids() -> list[int]:
-    """Processes of embedding actors (Ray names them after the actor class)."""
+def _actor_pids(actor: str = ACTOR) -> list[int]:
+    """Processes of ``actor`` (Ray names them after the actor class)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -295,7 +295,7 @@ def _actor_pids() -> list[int]:
                 command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:  # ended meanwhile
                 continue
-            if ACTOR in command:
+            if actor in command:
                 found.append(int(entry.name))
     return found
 
