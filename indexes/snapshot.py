@@ -93,7 +93,7 @@ class BuildStats:
 
     @property
     def texts_per_second(self) -> float:
-        """Labels indexed per second, cached or not."""
+        """Labels and occupation descriptions indexed per second, cached or not."""
         return self.texts / self.seconds if self.seconds else 0.0
 
 

@@ -10,8 +10,9 @@ full-ESCO folder), it measures, each pass from nothing (no embedding cache):
 * deriving SYNTHETIC vacancies with skills (``service.bench.synthetic_vacancies``;
   title → occupations, skills with evidence, passage vector): here with every core and
   with one thread, and on 1 and 2 actors;
-* Ray's overhead: a pass of one batch (the actor pool's start: process, model or
-  catalog load), and per batch beyond that against one local thread.
+* Ray's overhead: a pass's fixed start (actor processes, model or catalog load), from a
+  whole pass and a one-batch pass on one actor, and per batch the steady cost of one
+  actor beyond one local thread.
 
     OVERSTAP_DATA_DIR=/tmp/esco-var python -m scripts.ray_bench --texts 20000 --vacancies 200
 """
@@ -107,8 +108,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         measure("embed_local_all_cores", seconds, done, "texts")
         seconds, done = _timed(_embed, one_thread, texts, local_batches(one_thread))
         measure("embed_local_1_thread", seconds, done, "texts")
-        seconds, done = _timed(_embed, one_thread, one_batch, local_batches(one_thread))
-        measure("embed_local_1_thread_one_batch", seconds, done, "texts")
         seconds, done = _timed(_derive, services.vacancies.deriver.derive_each, records)
         measure("derive_local_all_cores", seconds, done, "vacancies")
         single = open_services(settings.model_copy(update={"threads": 1}), store, catch_up=False)

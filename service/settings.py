@@ -79,7 +79,8 @@ class Settings(BaseSettings):
         "`import vacancies` and `evaluate melo` on a Ray cluster (the `ray` extra): `auto` "
         "(the cluster this "
         "machine belongs to), a cluster address (host:port or ray://host:port) or `local` "
-        "(a cluster started in this process). Unset: on this machine. `--ray` overrides.",
+        "(a new cluster on this machine, for the command). Unset: on this machine. `--ray` "
+        "overrides.",
     )
     ray_actors: int | None = Field(
         default=None,

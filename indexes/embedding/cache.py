@@ -19,7 +19,7 @@ BATCH = 256
 
 Batches = Callable[[Sequence[str], TextKind], Iterator[tuple[Sequence[str], NDArray[np.float32]]]]
 """Embeds texts batch by batch, yielding each batch's texts with their vectors, in any
-order: on this machine (``local_batches``) or on a cluster (``service.cluster``)."""
+order: on this machine (``local_batches``) or on a cluster (``--ray``)."""
 
 
 def local_batches(embedder: Embedder) -> Batches:

@@ -22,7 +22,8 @@ RayAddress = Annotated[
         "--ray",
         metavar="ADDRESS",
         help="Embed (and derive vacancies) on a Ray cluster: auto, host:port, "
-        "ray://host:port, or local (a cluster in this process); default "
+        "ray://host:port, or local (a new cluster on this machine, for this command); "
+        "default "
         "OVERSTAP_RAY_ADDRESS, unset: this machine. Needs the ray extra.",
         show_default=False,
     ),

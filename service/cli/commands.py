@@ -518,8 +518,8 @@ def evaluate_melo(
     settings = get_settings()
     with failing_cleanly(MeloError):
         melo = load_dataset(data, dataset)
-    embeds_here = not lexical_only and level == "element"  # what a cluster can take
-    if ray and not embeds_here:
+    cluster_can_embed = not lexical_only and level == "element"
+    if ray and not cluster_can_embed:
         err.print("[red]error:[/red] --ray embeds at --level element, with an embedder")
         raise typer.Exit(EXIT_BAD_INPUT)
     weight = (
@@ -532,7 +532,7 @@ def evaluate_melo(
     try:
         with (
             failing_cleanly(ClusterError),
-            cluster_of(settings, ray, ray_actors, from_settings=embeds_here) as cluster,
+            cluster_of(settings, ray, ray_actors, from_settings=cluster_can_embed) as cluster,
             RichProgress(err) as progress,
         ):
             batches = None
@@ -541,7 +541,7 @@ def evaluate_melo(
 
                 batches = cluster_batches(cluster, settings, embedder)
             progress.stage(
-                f"{dataset}: embedding{_where(cluster if batches is not None else None)}",
+                f"{dataset}: embedding{_where(cluster)}",
                 None if lexical_only else len(melo.corpus) + len(melo.queries),
             )
             if level == "concept" and embedder is not None and aggregation in ("max", "lse"):

@@ -29,7 +29,7 @@ def shared_settings(settings: Settings) -> dict[str, Any]:
     if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
         url = url.set(database=str(Path(str(url.database)).resolve()))
     spec = settings.embedder
-    if spec.startswith("st:") and Path(spec[3:]).expanduser().exists():
+    if spec.startswith("st:") and Path(spec[3:]).expanduser().is_dir():  # as resolve_spec
         spec = f"st:{Path(spec[3:]).expanduser().resolve()}"
     return {
         "data_dir": settings.data_dir.resolve(),
@@ -78,6 +78,6 @@ def run_on_actors(
         lines = str(exc).strip().splitlines()
         reason = lines[-1] if lines else type(exc).__name__
         raise ClusterError(
-            f"the Ray job failed: {reason} (the actors' "
-            "logs: /tmp/ray/session_latest/logs on the cluster's nodes)"
+            f"the Ray job on {cluster.address} failed: {reason} (the actors' logs: "
+            "/tmp/ray/session_latest/logs on the cluster's nodes)"
         ) from exc

@@ -139,7 +139,7 @@ def open_deriver(
     derives with. The store is closed again if anything after opening it fails."""
     store = Store(settings.resolved_database_url, upgrade=False)
     try:
-        embedder = load_embedder(settings.embedder, settings.models_dir, settings.runtime, threads)
+        embedder = open_embedder(settings.model_copy(update={"threads": threads}))
         snapshot = SnapshotDirectory(settings.snapshots_dir).load(embedder, snapshot_id)
         catalog = Catalog(store, embedder, snapshot, settings.lexical_weight)
         return store, VacancyDeriver(catalog, SkillExtractor(catalog, threshold))

@@ -28,7 +28,6 @@ from service.vacancies.derive import (
     Derivation,
     VacancyDeriver,
     check_complete,
-    derivation_key,
 )
 
 log = logging.getLogger("overstap.vacancies")
@@ -75,16 +74,7 @@ class VacancyService:
     @property
     def derived_with(self) -> str:
         """The key derived data is stored under (``derivation_key``)."""
-        return derivation_key(self.matcher.catalog.embedder)
-
-    def derive(
-        self,
-        records: Sequence[VacancyRecord],
-        skills: bool = True,
-        on_progress: Callable[[int], None] | None = None,
-    ) -> list[DerivedVacancy]:
-        """Occupations, skills and vector for each record (no writes)."""
-        return self.deriver.derive(records, skills, on_progress)
+        return self.deriver.key
 
     def ingest(
         self,
@@ -99,7 +89,8 @@ class VacancyService:
         todo = [record for record in records if record.id not in same]
         if on_progress and same:
             on_progress(len(same))
-        statuses = vacancy_store.write_vacancies(self.store, self.derive(todo, skills, on_progress))
+        derived = self.deriver.derive(todo, skills, on_progress)
+        statuses = vacancy_store.write_vacancies(self.store, derived)
         self._follow()
         return {**dict.fromkeys(same, "unchanged"), **statuses}
 

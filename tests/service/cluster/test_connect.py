@@ -2,12 +2,12 @@
 suite: nothing here starts a cluster)."""
 
 import os
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 
+from service.bench.server import free_port
 from service.cluster.connect import ClusterError, host_and_port, probe
 from tests.support.cli import Cli
 
@@ -22,15 +22,8 @@ def test_cluster_addresses_are_read_like_ray_reads_them() -> None:
         host_and_port("head:x")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        port: int = probe_socket.getsockname()[1]
-        return port
-
-
 def test_a_closed_port_is_refused_at_once() -> None:
-    port = _free_port()
+    port = free_port()
     with pytest.raises(ClusterError, match=f"cannot reach the Ray cluster at 127.0.0.1:{port}"):
         probe(f"127.0.0.1:{port}")
 
@@ -52,7 +45,7 @@ def test_the_setting_names_the_cluster_when_the_option_does_not(
 ) -> None:
     from service.settings import get_settings
 
-    port = _free_port()
+    port = free_port()
     monkeypatch.setenv("OVERSTAP_RAY_ADDRESS", f"127.0.0.1:{port}")
     get_settings.cache_clear()
     done = cli("reindex")

@@ -344,11 +344,9 @@ def test_a_driver_killed_mid_reindex_leaves_the_active_snapshot(
 
 
 def test_an_unreachable_cluster_fails_at_once(tmp_path: Path) -> None:
-    import socket
+    from service.bench.server import free_port
 
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens on it
     folder = Folder(tmp_path / "unreachable")
     for args in (("reindex",), ("import", "vacancies", str(_vacancies(tmp_path / "v.jsonl", 2)))):
         # At once: a hang would overrun the timeout (Python's start and imports fit it).
