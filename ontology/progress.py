@@ -31,6 +31,13 @@ class _NoProgress:
 NO_PROGRESS: Progress = _NoProgress()
 
 
+def rate(done: int | float, elapsed: float) -> str:
+    """Units a second so far, as progress shows it ("85/s"); nothing before a second has
+    passed or anything is done. The rate shows whether a job runs at the speed its
+    machines should give."""
+    return f"{done / elapsed:,.0f}/s" if done and elapsed >= 1 else ""
+
+
 class ProgressLines:
     """Progress as lines of text, for output nobody watches live (cron, container logs):
     one when a stage starts, one every ``interval`` seconds while it runs, one when it
@@ -86,6 +93,6 @@ class ProgressLines:
             count = f" {self._done:,}/{self._total:,} ({self._done / self._total:.0%})"
         else:  # unknown size: a count only once there is one
             count = f" {self._done:,}" if self._done else ""
-        # The rate shows whether a job runs at the speed its machines should give.
-        rate = f", {self._done / elapsed:,.0f}/s" if self._done and elapsed >= 1 else ""
-        self._say_line(f"{self._description}: {state}{count}, {elapsed:.0f} s{rate}")
+        speed = rate(self._done, elapsed)
+        tail = f", {speed}" if speed else ""
+        self._say_line(f"{self._description}: {state}{count}, {elapsed:.0f} s{tail}")

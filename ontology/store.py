@@ -69,17 +69,24 @@ def make_engine(url: str) -> Engine:
     raise StoreError(f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg://")
 
 
-def missing_sqlite_file(url: str) -> Path | None:
-    """The file a SQLite ``url`` names when it does not exist yet (opening it would make
-    it); None for an existing file, an in-memory database and other databases."""
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite ``url`` names (as written: maybe relative); None for an
+    in-memory database, other databases and a URL that does not parse (make_engine
+    reports that)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
-        return None  # make_engine reports it
+        return None
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    path = Path(parsed.database)
-    return None if path.exists() else path
+    return Path(str(parsed.database))
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite ``url`` names when it does not exist yet (opening it would make
+    it); None for an existing file, an in-memory database and other databases."""
+    path = sqlite_file(url)
+    return None if path is None or path.exists() else path
 
 
 class Store:

@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ontology.progress import ProgressLines
+from ontology.progress import ProgressLines, rate
 
 PLAIN_INTERVAL = 5.0  # seconds between plain progress lines
 
@@ -32,10 +32,7 @@ class RateColumn(ProgressColumn):
     """Units a second (texts, vacancies) over the stage so far."""
 
     def render(self, task: Task) -> Text:
-        elapsed = task.elapsed or 0.0
-        if not task.completed or elapsed < 1:
-            return Text("")
-        return Text(f"{task.completed / elapsed:,.0f}/s")
+        return Text(rate(task.completed, task.elapsed or 0.0))
 
 
 class RichProgress:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from ontology.store import sqlite_file
 from service.cluster.connect import Cluster, ClusterError
 from service.settings import Settings
 
@@ -26,8 +27,9 @@ def shared_settings(settings: Settings) -> dict[str, Any]:
     driver, with every path absolute (the driver's working directory means nothing on
     a node) and nothing else (no API keys travel)."""
     url = make_url(settings.resolved_database_url)
-    if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
-        url = url.set(database=str(Path(str(url.database)).resolve()))
+    path = sqlite_file(settings.resolved_database_url)
+    if path is not None:
+        url = url.set(database=str(path.resolve()))
     spec = settings.embedder
     if spec.startswith("st:") and Path(spec[3:]).expanduser().is_dir():  # as resolve_spec
         spec = f"st:{Path(spec[3:]).expanduser().resolve()}"
