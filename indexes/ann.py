@@ -7,6 +7,7 @@ table, vacancy numbers), which is what lets the vacancy index add and remove in 
 """
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,7 +15,7 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
-IndexKind = Literal["flat", "hnsw"]
+IndexKind = Literal["flat", "hnsw", "ivf"]
 Vectors = NDArray[np.float32]
 Ids = NDArray[np.int64]
 
@@ -33,6 +34,35 @@ def set_search_threads(threads: int | None) -> None:
     global _search_threads
     _search_threads = threads
     faiss.omp_set_num_threads(threads if threads is not None else _DEFAULT_THREADS)
+
+
+@dataclass(frozen=True)
+class HnswShape:
+    """How an HNSW graph is built and searched (FAISS's M, efConstruction, efSearch).
+
+    Recall against exact search falls as the set grows at a fixed shape (0.82 at 1M
+    clustered vectors with 32/40/128, docs/scale.md), so the shape is the caller's to
+    choose for its size; the defaults are FAISS's M and efConstruction and an efSearch
+    that is exact enough at 100k. ``search_breadth`` can be changed on a built index
+    (``FaissIndex.search_breadth``); the other two are fixed when the graph is built."""
+
+    neighbours: int = 32  # M: links per vector; memory and build time grow with it
+    build_breadth: int = 40  # efConstruction: candidates kept while linking a vector
+    search_breadth: int = 128  # efSearch: candidates kept while searching
+
+
+@dataclass(frozen=True)
+class IvfShape:
+    """An inverted-file index (FAISS's IVF-Flat): k-means cells, of which a search scans
+    ``probes`` exhaustively.
+
+    Suits clustered sets (vacancies fall into occupations): the cells a query visits are
+    searched exactly, so recall depends on finding the right cells, not on a graph. The
+    cells are trained on the first vectors added, which must be at least ``lists``
+    (FAISS advises 39 per list); ``probes`` can be changed on a built index."""
+
+    lists: int = 1024  # about the square root of the vectors expected
+    probes: int = 32  # nprobe: cells scanned per query
 
 
 class VectorIndex(ABC):
@@ -74,20 +104,35 @@ class VectorIndex(ABC):
 
 class FaissIndex(VectorIndex):
     """FAISS ``IndexIDMap2`` over a flat inner-product index (exact; right for the
-    ontology's tens of thousands of labels) or HNSW (for large, growing sets)."""
+    ontology's tens of thousands of labels), HNSW or IVF (approximate, for large sets;
+    docs/scale.md measures both against exact)."""
 
     def __init__(self, index: Any, kind: IndexKind) -> None:
         self._index = index
         self.kind = kind
 
     @classmethod
-    def empty(cls, dimension: int, kind: IndexKind = "flat") -> "FaissIndex":
-        """A new index of ``kind`` for vectors of ``dimension``."""
+    def empty(
+        cls,
+        dimension: int,
+        kind: IndexKind = "flat",
+        hnsw: HnswShape = HnswShape(),
+        ivf: IvfShape = IvfShape(),
+    ) -> "FaissIndex":
+        """A new index of ``kind`` for vectors of ``dimension`` (``hnsw``, ``ivf``: the
+        shape of that kind)."""
         if kind == "flat":
             inner: Any = faiss.IndexFlatIP(dimension)
+        elif kind == "hnsw":
+            inner = faiss.IndexHNSWFlat(dimension, hnsw.neighbours, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = hnsw.build_breadth
+            inner.hnsw.efSearch = hnsw.search_breadth
         else:
-            inner = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-            inner.hnsw.efSearch = 128
+            # IVF keeps caller ids itself (an id map over it loses its direct map)
+            cells = faiss.IndexFlatIP(dimension)
+            inner = faiss.IndexIVFFlat(cells, dimension, ivf.lists, faiss.METRIC_INNER_PRODUCT)
+            inner.nprobe = ivf.probes
+            return cls(inner, kind)
         return cls(faiss.IndexIDMap2(inner), kind)
 
     @classmethod
@@ -100,16 +145,58 @@ class FaissIndex(VectorIndex):
             index = faiss.read_index(str(path))
         return cls(index, kind)
 
+    @property
+    def search_breadth(self) -> int | None:
+        """How widely an approximate index searches: HNSW's efSearch or IVF's nprobe
+        (saved with the index); None for an exact index."""
+        inner = self._inner()
+        if isinstance(inner, faiss.IndexHNSW):
+            return int(inner.hnsw.efSearch)
+        if isinstance(inner, faiss.IndexIVF):
+            return int(inner.nprobe)
+        return None
+
+    @search_breadth.setter
+    def search_breadth(self, breadth: int) -> None:
+        inner = self._inner()
+        if isinstance(inner, faiss.IndexHNSW):
+            inner.hnsw.efSearch = breadth
+        elif isinstance(inner, faiss.IndexIVF):
+            inner.nprobe = breadth
+        else:
+            raise ValueError("an exact (flat) index has no search breadth")
+
+    def _inner(self) -> Any:
+        """The index under the id map (if any), as its own class."""
+        if isinstance(self._index, faiss.IndexIDMap):
+            return faiss.downcast_index(self._index.index)
+        return faiss.downcast_index(self._index)
+
     def add(self, vectors: Vectors, ids: Ids) -> None:
-        if len(vectors):
-            self._index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32),
-                np.ascontiguousarray(ids, dtype=np.int64),
-            )
+        if not len(vectors):
+            return
+        rows = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not self._index.is_trained:
+            lists = int(self._inner().nlist)
+            if len(rows) < lists:
+                raise ValueError(
+                    f"an IVF index of {lists} lists is trained on its first vectors: "
+                    f"add at least {lists} at once, not {len(rows)}"
+                )
+            self._index.train(rows)
+            # reconstruct by id needs a direct map (a hash table keeps caller ids); set
+            # after training, which would leave a map set before it empty
+            api: Any = faiss
+            self._index.set_direct_map_type(api.DirectMap.Hashtable)
+        self._index.add_with_ids(rows, np.ascontiguousarray(ids, dtype=np.int64))
 
     def remove(self, ids: Ids) -> int:
-        selector = faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64))
-        return int(self._index.remove_ids(selector))
+        wanted = np.ascontiguousarray(ids, dtype=np.int64)
+        if self.kind == "ivf":  # its hash-table direct map removes only by an id array
+            api: Any = faiss
+            array = api.IDSelectorArray(len(wanted), api.swig_ptr(wanted))
+            return int(self._index.remove_ids(array))
+        return int(self._index.remove_ids(faiss.IDSelectorBatch(wanted)))
 
     def search(self, queries: Vectors, k: int, allowed: Ids | None = None) -> tuple[Vectors, Ids]:
         k = max(1, min(k, self.size)) if self.size else 1
@@ -122,15 +209,18 @@ class FaissIndex(VectorIndex):
         if allowed is None:
             scores, ids = self._index.search(vectors, k)
         else:
-            # IndexIDMap translates the selector from our ids to its internal rows.
+            # IndexIDMap translates the selector from our ids to its internal rows (IVF
+            # holds our ids itself).
             # (The stubs FAISS ships lack the search-parameter classes, hence ``Any``.)
             api: Any = faiss
             selector = api.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            params = (
-                api.SearchParametersHNSW(sel=selector, efSearch=max(128, k))
-                if self.kind == "hnsw"
-                else api.SearchParameters(sel=selector)
-            )
+            breadth = self.search_breadth
+            if self.kind == "hnsw":
+                params = api.SearchParametersHNSW(sel=selector, efSearch=max(breadth or 0, k))
+            elif self.kind == "ivf":
+                params = api.SearchParametersIVF(sel=selector, nprobe=breadth)
+            else:
+                params = api.SearchParameters(sel=selector)
             scores, ids = self._index.search(vectors, k, params=params)
         return scores.astype(np.float32), ids.astype(np.int64)
 
@@ -149,9 +239,14 @@ class FaissIndex(VectorIndex):
         return int(self._index.d)
 
 
-def create_index(dimension: int, kind: IndexKind = "flat") -> VectorIndex:
+def create_index(
+    dimension: int,
+    kind: IndexKind = "flat",
+    hnsw: HnswShape = HnswShape(),
+    ivf: IvfShape = IvfShape(),
+) -> VectorIndex:
     """The factory callers use; the backend is an implementation detail."""
-    return FaissIndex.empty(dimension, kind)
+    return FaissIndex.empty(dimension, kind, hnsw, ivf)
 
 
 def load_index(path: Path, kind: IndexKind) -> VectorIndex:

@@ -3,9 +3,11 @@ asserts, all from one run (issue 22, docs/scale.md).
 
 For each size (10k, 100k, 1M vectors of 384 dimensions, like e5-small's) it builds the
 index kinds behind ``indexes.ann.VectorIndex`` (``flat``: exact, what a replica serves
-today; ``hnsw``: approximate) and measures the build time, the index's bytes, the
+today; ``hnsw`` and ``ivf``: approximate) and measures the build time, the index's bytes, the
 latency of one top-10 query on one thread (a server's request thread), and HNSW's
-recall@10 against the exact answer.
+recall@10 against the exact answer, for each graph shape (``--shapes M:efConstruction``)
+and search breadth (``--search-breadths``, efSearch) asked for; and the same for IVF
+(``ivf``: k-means cells scanned exactly; ``--ivf-lists``, ``--probes``).
 
 Why clustered vectors: uniform random unit vectors are the hardest case for an
 approximate index and nothing like a vacancy set; these are drawn around a few thousand
@@ -13,9 +15,12 @@ centres (occupations), each vector at a cosine of about 0.75 to its centre (prin
 and the queries come from the same mixture. Recall on real vacancy vectors may differ.
 
     python -m scripts.index_scale --sizes 10000 100000 1000000 --queries 300
+    python -m scripts.index_scale --sizes 1000000 --shapes 32:40 32:200 \
+        --search-breadths 128 256 512 1024 --ivf-lists 1024 4096 --probes 16 32 64
 """
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -29,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rich.console import Console
 
-from indexes.ann import IndexKind, create_index, set_search_threads
+from indexes.ann import FaissIndex, HnswShape, IndexKind, IvfShape, set_search_threads
 
 DIMENSION = 384
 CENTRES = 3000
@@ -60,11 +65,18 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _measure(
-    kind: IndexKind, vectors: NDArray[np.float32], queries: NDArray[np.float32]
-) -> tuple[dict[str, Any], NDArray[np.int64]]:
+def _build(
+    kind: IndexKind, vectors: NDArray[np.float32], shape: HnswShape | IvfShape | None = None
+) -> tuple[FaissIndex, dict[str, Any]]:
+    """The index built from ``vectors`` in chunks (an IVF index trains on the first),
+    with its build time and file size."""
     set_search_threads(None)  # the build may use every core, as a re-index does
-    index = create_index(DIMENSION, kind)
+    index = FaissIndex.empty(
+        DIMENSION,
+        kind,
+        shape if isinstance(shape, HnswShape) else HnswShape(),
+        shape if isinstance(shape, IvfShape) else IvfShape(),
+    )
     started = time.perf_counter()
     for start in range(0, len(vectors), CHUNK):
         part = vectors[start : start + CHUNK]
@@ -74,6 +86,13 @@ def _measure(
         path = Path(folder) / "index.faiss"
         index.save(path)
         size = path.stat().st_size
+    return index, {"build_seconds": round(built, 2), "index_mib": round(size / 2**20, 1)}
+
+
+def _query(
+    index: FaissIndex, queries: NDArray[np.float32]
+) -> tuple[dict[str, float], NDArray[np.int64]]:
+    """Latency percentiles of one top-10 query at a time on one thread, and the answers."""
     set_search_threads(1)  # one request thread, as in `serve`
     samples: list[float] = []
     found = np.zeros((len(queries), 10), dtype=np.int64)
@@ -82,11 +101,7 @@ def _measure(
         _, ids = index.search(query[None, :], 10)
         samples.append(time.perf_counter() - started)
         found[row] = ids[0]
-    return {
-        "build_seconds": round(built, 2),
-        "index_mib": round(size / 2**20, 1),
-        **_percentiles(samples),
-    }, found
+    return _percentiles(samples), found
 
 
 def _recall(found: NDArray[np.int64], exact: NDArray[np.int64]) -> float:
@@ -94,10 +109,75 @@ def _recall(found: NDArray[np.int64], exact: NDArray[np.int64]) -> float:
     return round(hits / exact.size, 4)
 
 
+def _shape(text: str) -> tuple[int, int]:
+    """``M:efConstruction`` from the command line."""
+    neighbours, _, breadth = text.partition(":")
+    try:
+        return int(neighbours), int(breadth or HnswShape.build_breadth)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected M:efConstruction, got {text!r}") from error
+
+
+def _sweep(
+    vectors: NDArray[np.float32],
+    queries: NDArray[np.float32],
+    exact: NDArray[np.int64],
+    kind: IndexKind,
+    shape: HnswShape | IvfShape,
+    breadths: Sequence[int],
+) -> dict[str, Any]:
+    """One approximate index of ``kind`` and ``shape``, searched at each breadth (HNSW's
+    efSearch, IVF's nprobe) in ``breadths``."""
+    index, figures = _build(kind, vectors, shape)
+    figures |= dataclasses.asdict(shape) | {"search": {}}
+    figures.pop("search_breadth", None)  # the shape's default; the sweep sets its own
+    figures.pop("probes", None)
+    name = f"{kind} {dataclasses.asdict(shape)}"
+    for breadth in breadths:
+        index.search_breadth = breadth
+        latency, found = _query(index, queries)
+        figures["search"][str(breadth)] = latency | {"recall_at_10": _recall(found, exact)}
+        err.print(f"  {name} breadth {breadth}: {figures['search'][str(breadth)]}")
+    err.print(f"  {name}: built in {figures['build_seconds']} s, {figures['index_mib']} MiB")
+    return figures
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--shapes",
+        type=_shape,
+        nargs="+",
+        default=[(32, 40)],
+        metavar="M:EFC",
+        help="HNSW graphs to build (M and efConstruction)",
+    )
+    parser.add_argument(
+        "--search-breadths",
+        type=int,
+        nargs="+",
+        default=[128],
+        metavar="EF",
+        help="HNSW efSearch values to measure on each graph",
+    )
+    parser.add_argument(
+        "--ivf-lists",
+        type=int,
+        nargs="*",
+        default=[1024],
+        metavar="LISTS",
+        help="IVF indexes to build (k-means cells; none: no IVF)",
+    )
+    parser.add_argument(
+        "--probes",
+        type=int,
+        nargs="+",
+        default=[32],
+        metavar="NPROBE",
+        help="IVF cells to scan per query, measured on each IVF index",
+    )
     parser.add_argument("--seed", type=int, default=22)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
@@ -119,11 +199,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     for size in sorted(args.sizes):
         err.print(f"{size:,} vectors …")
-        flat, exact = _measure("flat", vectors[:size], queries)
-        hnsw, approximate = _measure("hnsw", vectors[:size], queries)
-        hnsw["recall_at_10"] = _recall(approximate, exact)
-        report["sizes"][str(size)] = {"flat": flat, "hnsw": hnsw}
-        err.print(f"  flat {flat}\n  hnsw {hnsw}")
+        index, flat = _build("flat", vectors[:size])
+        latency, exact = _query(index, queries)
+        flat |= latency
+        del index
+        err.print(f"  flat {flat}")
+        hnsw = [
+            _sweep(vectors[:size], queries, exact, "hnsw", HnswShape(*shape), args.search_breadths)
+            for shape in args.shapes
+        ]
+        ivf = [
+            _sweep(vectors[:size], queries, exact, "ivf", IvfShape(lists), args.probes)
+            for lists in args.ivf_lists
+        ]
+        report["sizes"][str(size)] = {"flat": flat, "hnsw": hnsw, "ivf": ivf}
     json.dump(report, sys.stdout, indent=2)
     print()
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from indexes.ann import create_index, load_index
+from indexes.ann import FaissIndex, HnswShape, IvfShape, create_index, load_index
 from indexes.embedding.base import EmbedderError, TextKind
 from indexes.embedding.cache import EmbeddingCache, encode_cached
 from indexes.labels import LabelIndex, LabelRecord
@@ -74,6 +74,65 @@ def test_faiss_round_trip_add_remove(tmp_path: Path) -> None:
     assert loaded.size == 49
     _, ids = loaded.search(vectors[[3]], 1)
     assert ids[0, 0] != 103
+
+
+def test_an_hnsw_shape_is_built_kept_and_its_search_breadth_changeable(tmp_path: Path) -> None:
+    """The shape a caller chooses reaches FAISS, survives save/load, and a wider search
+    on the same graph finds at least what a narrow one finds (the sweep's premise)."""
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = FaissIndex.empty(
+        32, "hnsw", HnswShape(neighbours=8, build_breadth=16, search_breadth=4)
+    )
+    index.add(vectors, np.arange(3000, dtype=np.int64))
+    exact = create_index(32)
+    exact.add(vectors, np.arange(3000, dtype=np.int64))
+    queries = vectors[:200] + rng.normal(scale=0.3, size=(200, 32)).astype(np.float32)
+    _, truth = exact.search(queries, 10)
+
+    def recall() -> float:
+        _, found = index.search(queries, 10)
+        return sum(len(set(f) & set(t)) for f, t in zip(found, truth, strict=True)) / truth.size
+
+    narrow = recall()
+    index.search_breadth = 256
+    wide = recall()
+    assert narrow < wide and wide > 0.95
+    index.save(tmp_path / "h.faiss")
+    loaded = FaissIndex.load(tmp_path / "h.faiss", "hnsw")
+    assert loaded.search_breadth == 256
+    assert FaissIndex.empty(32).search_breadth is None
+    with pytest.raises(ValueError, match="exact"):
+        FaissIndex.empty(32).search_breadth = 64
+    # a filtered search honours the breadth too (and never goes below k)
+    _, ids = loaded.search(queries[:1], 10, allowed=np.arange(0, 3000, 2, dtype=np.int64))
+    assert (ids[0] % 2 == 0).all()
+
+
+def test_an_ivf_index_keeps_caller_ids_through_add_remove_and_load(tmp_path: Path) -> None:
+    """IVF holds the ids itself (no id map): reconstruct, remove, filter and reload by
+    the caller's ids, trained on its first vectors, which must fill its cells."""
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(1200, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = FaissIndex.empty(16, "ivf", ivf=IvfShape(lists=8, probes=8))
+    with pytest.raises(ValueError, match="at least 8"):
+        index.add(vectors[:3], np.arange(3, dtype=np.int64))
+    index.add(vectors[:600], np.arange(5000, 5600, dtype=np.int64))
+    index.add(vectors[600:], np.arange(5600, 6200, dtype=np.int64))  # after training
+    assert np.allclose(index.reconstruct(5700), vectors[700])
+    scores, ids = index.search(vectors[[700]], 1)  # every cell probed: exact
+    assert ids[0, 0] == 5700 and scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert index.remove(np.array([5700, 5701], dtype=np.int64)) == 2 and index.size == 1198
+    assert np.allclose(index.reconstruct(5702), vectors[702])
+    _, ids = index.search(vectors[[5]], 5, allowed=np.arange(5000, 5100, 2, dtype=np.int64))
+    assert set(ids[0].tolist()) <= set(range(5000, 5100, 2))
+    index.search_breadth = 2
+    index.save(tmp_path / "ivf.faiss")
+    loaded = load_index(tmp_path / "ivf.faiss", "ivf")
+    assert isinstance(loaded, FaissIndex) and loaded.search_breadth == 2
+    assert loaded.size == 1198 and np.allclose(loaded.reconstruct(6100), vectors[1100])
 
 
 def _tiny_index() -> tuple[LabelIndex, HashingEmbedder]:

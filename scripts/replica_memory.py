@@ -1,0 +1,229 @@
+"""A replica's memory against the number of stored vacancies, and the store's vacancy
+write rate: figures from one run, on SYNTHETIC vacancies (issue 22, docs/scale.md).
+
+What a replica holds per vacancy is its derived data: the vector, the occupations, the
+skills with their evidence offsets, and the filter columns. Deriving 100,000 vacancies
+with skills takes about 14 hours on a 2-core machine, so this script derives ``--real``
+synthetic vacancies for real (with skills, on the store's active snapshot) and then
+writes stand-ins up to each of ``--steps``: each stand-in is one of those derivations
+(same title, text, occupations and skills, so the offsets stay true) under its own id,
+region, postcode, employer and dates from the generator, with its vector jittered so
+no two are equal. Memory depends on the shape of the derived data, not on its values;
+what a search finds among stand-ins says nothing about quality.
+
+At each step it starts a real ``overstap serve`` on the store, times it until ready,
+sends a few matches and vacancy searches, and reads the process's resident memory
+(VmRSS, VmHWM); the memory per vacancy is the least-squares slope over the steps.
+
+Writes go through ``ontology.vacancy_store.write_vacancies`` in batches of 500 (the
+import's batch: one transaction each, change log included), so their rate is the
+store's. ``--write-url`` writes to another store (a PostgreSQL URL) instead, and then
+no server is started (the stand-ins' derivation still reads the settings' store).
+
+    OVERSTAP_DATA_DIR=/tmp/esco-100k python -m scripts.replica_memory \\
+        --steps 0 25000 50000 100000
+    OVERSTAP_DATA_DIR=/tmp/esco-100k python -m scripts.replica_memory \\
+        --steps 50000 --write-url postgresql+psycopg://…
+"""
+
+import argparse
+import http.client
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+
+from models.domain import DerivedVacancy, VacancyRecord
+from ontology.store import Store
+from ontology.vacancy_store import write_vacancies
+from service.bench.payloads import STORY
+from service.bench.server import ServerProcess
+from service.bench.synthetic_vacancies import Template, templates, vacancies
+from service.runtime.services import open_services
+from service.settings import Settings
+
+BATCH = 500  # the import's batch
+JITTER = 0.02  # per-dimension noise on a stand-in's vector (cosine about 0.9 to its source)
+WARM_UP = 5  # requests of each kind before memory is read
+err = Console(stderr=True)
+
+
+def _derive_real(settings: Settings, count: int) -> tuple[list[DerivedVacancy], list[Template]]:
+    """``count`` synthetic vacancies derived with skills, as an import derives them, and
+    the generator's templates."""
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
+    try:
+        services = open_services(settings, store)
+        found = templates(store)
+        records = [
+            VacancyRecord.model_validate(item) for item in vacancies(found, count, 22, date.today())
+        ]
+        started = time.perf_counter()
+        derived = services.vacancies.deriver.derive(records, skills=True)
+        err.print(f"derived {count} for real in {time.perf_counter() - started:.0f} s")
+        return derived, found
+    finally:
+        store.close()
+
+
+def _stand_ins(
+    real: Sequence[DerivedVacancy], found: list[Template], first: int, count: int, seed: int
+) -> Iterator[DerivedVacancy]:
+    """Stand-ins ``first`` … ``first + count - 1``: real derivations under new records
+    (the generator's records lend only their id-independent fields)."""
+    rng = np.random.default_rng(seed + first)
+    pick = random.Random(seed + first)
+    fresh = vacancies(found, first + count, seed, date.today())
+    for number, item in enumerate(fresh):
+        if number < first:
+            continue
+        source = pick.choice(real)
+        record = source.record.model_copy(
+            update={
+                "id": f"standin-{number:07d}",
+                **{key: item[key] for key in ("region", "postcode", "city", "employer")},
+                "posted": date.fromisoformat(str(item["posted"])),
+                "expires": date.fromisoformat(str(item["expires"])),
+            }
+        )
+        vector = np.frombuffer(source.vector, dtype=np.float32)
+        vector = vector + rng.normal(0.0, JITTER, size=vector.shape).astype(np.float32)
+        vector /= np.linalg.norm(vector)
+        yield source.model_copy(
+            update={"record": record, "vector": vector.astype(np.float32).tobytes()}
+        )
+
+
+def _write(store: Store, items: Iterator[DerivedVacancy]) -> dict[str, float]:
+    """Write ``items`` in batches of 500; the rate and per-batch times."""
+    batch: list[DerivedVacancy] = []
+    seconds: list[float] = []
+    written = 0
+
+    def flush() -> None:
+        nonlocal written
+        started = time.perf_counter()
+        statuses = write_vacancies(store, batch)
+        seconds.append(time.perf_counter() - started)
+        if set(statuses.values()) != {"created"}:
+            raise RuntimeError(f"expected only new vacancies, got {set(statuses.values())}")
+        written += len(batch)
+        batch.clear()
+
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH:
+            flush()
+    if batch:
+        flush()
+    total = sum(seconds)
+    ordered = sorted(seconds)
+    return {
+        "written": written,
+        "seconds": round(total, 1),
+        "vacancies_per_s": round(written / total, 1) if total else 0.0,
+        "batch_p50_ms": round(1000 * ordered[len(ordered) // 2], 1) if ordered else 0.0,
+        "batch_max_ms": round(1000 * ordered[-1], 1) if ordered else 0.0,
+    }
+
+
+def _request(base: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=120)
+    try:
+        connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        payload = answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"{path} answered {answer.status}: {payload[:300]!r}")
+        found: dict[str, Any] = json.loads(payload)
+        return found
+    finally:
+        connection.close()
+
+
+def _serve(settings: Settings, log: Path) -> dict[str, Any]:
+    """Start a server on the store, warm it with matches and searches, read its memory.
+    ``stand_ins_found``: how many of a search's vacancies are stand-ins (the server
+    loaded them)."""
+    env = {
+        "OVERSTAP_DATA_DIR": str(settings.data_dir),
+        "OVERSTAP_DATABASE_URL": settings.resolved_database_url,
+    }
+    with ServerProcess(env, log) as server:
+        figures: dict[str, Any] = {"ready_seconds": round(server.ready_seconds, 2)}
+        figures |= {f"{k}_after_start": v for k, v in server.memory_mib().items()}
+        for _ in range(WARM_UP):
+            _request(server.base, "/v1/match", {"text": STORY})
+            _request(server.base, "/v1/vacancies/search", {"text": STORY, "region": "Utrecht"})
+            answer = _request(server.base, "/v1/vacancies/search", {"text": STORY})
+        figures["stand_ins_found"] = sum(
+            hit["id"].startswith("standin-") for hit in answer["vacancies"]
+        )
+        return figures | server.memory_mib()
+
+
+def _slope(points: Sequence[tuple[int, float]]) -> float | None:
+    """Least-squares MiB per vacancy over the steps (None with fewer than two)."""
+    if len({count for count, _ in points}) < 2:
+        return None
+    counts = np.array([c for c, _ in points], dtype=np.float64)
+    mib = np.array([m for _, m in points], dtype=np.float64)
+    return float(np.polyfit(counts, mib, 1)[0])
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, nargs="+", default=[0, 25_000, 50_000, 100_000])
+    parser.add_argument("--real", type=int, default=200, help="vacancies derived for real")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--write-url", help="write to this store instead (no server then)")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    real, found = _derive_real(settings, args.real)
+    target = Store(args.write_url or settings.resolved_database_url, upgrade=True)
+    report: dict[str, Any] = {
+        "data": "SYNTHETIC stand-ins: copies of real derivations under new records",
+        "derived_for_real": len(real),
+        "skills_per_vacancy": round(statistics.mean(len(d.skills or []) for d in real), 1),
+        "occupations_per_vacancy": round(statistics.mean(len(d.occupations) for d in real), 1),
+        "store": target.url.split("://")[0],
+        "steps": [],
+    }
+    stored = 0
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            for step in sorted(args.steps):
+                figures: dict[str, Any] = {"vacancies": step}
+                if step > stored:
+                    err.print(f"writing stand-ins {stored:,} … {step:,}")
+                    figures["writes"] = _write(
+                        target, _stand_ins(real, found, stored, step - stored, args.seed)
+                    )
+                    stored = step
+                if args.write_url is None:
+                    err.print(f"serving {step:,} vacancies")
+                    figures |= _serve(settings, Path(folder) / f"serve-{step}.log")
+                err.print(f"  {figures}")
+                report["steps"].append(figures)
+    finally:
+        target.close()
+    if args.write_url is None:
+        points = [(s["vacancies"], s["rss_mib"]) for s in report["steps"]]
+        slope = _slope(points)
+        report["rss_mib_per_1000_vacancies"] = None if slope is None else round(1000 * slope, 2)
+    json.dump(report, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
