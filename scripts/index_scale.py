@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import faiss
 import numpy as np
 from numpy.typing import NDArray
 from rich.console import Console
@@ -57,6 +58,21 @@ def _draw(
     return _unit(centres[picks] + noise), picks
 
 
+def _real(
+    files: Sequence[Path], queries: int, rng: np.random.Generator
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The vectors of ``files`` shuffled, less ``queries`` of them held out as queries."""
+    parts = []
+    for path in files:
+        stored = faiss.read_index(str(path))
+        inner = (
+            faiss.downcast_index(stored.index) if isinstance(stored, faiss.IndexIDMap) else stored
+        )
+        parts.append(np.asarray(inner.reconstruct_n(0, inner.ntotal), dtype=np.float32))
+    every = _unit(np.concatenate(parts)[rng.permutation(sum(len(p) for p in parts))])
+    return every[queries:], every[:queries]
+
+
 def _percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     return {
@@ -72,7 +88,7 @@ def _build(
     with its build time and file size."""
     set_search_threads(None)  # the build may use every core, as a re-index does
     index = FaissIndex.empty(
-        DIMENSION,
+        vectors.shape[1],
         kind,
         shape if isinstance(shape, HnswShape) else HnswShape(),
         shape if isinstance(shape, IvfShape) else IvfShape(),
@@ -179,24 +195,46 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="IVF cells to scan per query, measured on each IVF index",
     )
     parser.add_argument("--seed", type=int, default=22)
+    parser.add_argument(
+        "--real",
+        type=Path,
+        nargs="+",
+        metavar="FAISS",
+        help="instead of synthetic vectors, a model's own: these index files (a snapshot's "
+        "dense.faiss), shuffled, with --queries of them held out as the queries",
+    )
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    centres = _unit(rng.normal(size=(CENTRES, DIMENSION)).astype(np.float32))
-    queries, _ = _draw(rng, centres, args.queries)
     largest = max(args.sizes)
-    vectors = np.concatenate(
-        [_draw(rng, centres, min(CHUNK, largest - s))[0] for s in range(0, largest, CHUNK)]
+    if args.real:
+        vectors, queries = _real(args.real, args.queries, rng)
+        if largest > len(vectors):
+            parser.error(f"--sizes: the files hold {len(vectors):,} vectors besides the queries")
+        report: dict[str, Any] = {
+            "data": "a model's own vectors from " + ", ".join(map(str, args.real)),
+            "queries": args.queries,
+        }
+    else:
+        centres = _unit(rng.normal(size=(CENTRES, DIMENSION)).astype(np.float32))
+        queries, _ = _draw(rng, centres, args.queries)
+        vectors = np.concatenate(
+            [_draw(rng, centres, min(CHUNK, largest - s))[0] for s in range(0, largest, CHUNK)]
+        )
+        sample, picks = _draw(rng, centres, 1000)
+        report = {
+            "data": "SYNTHETIC clustered unit vectors",
+            "centres": CENTRES,
+            "queries": args.queries,
+            "median_cosine_to_own_centre": round(
+                float(np.median((sample * centres[picks]).sum(axis=1))), 3
+            ),
+        }
+    report |= {"dimension": vectors.shape[1], "sizes": {}}
+    cone = vectors[rng.integers(0, len(vectors), size=(2000, 2))]
+    # how spread the set is: random pairs of a real model's vectors are far from orthogonal
+    report["median_cosine_of_random_pairs"] = round(
+        float(np.median((cone[:, 0] * cone[:, 1]).sum(axis=1))), 3
     )
-    sample, picks = _draw(rng, centres, 1000)
-    spread = float(np.median((sample * centres[picks]).sum(axis=1)))
-    report: dict[str, Any] = {
-        "data": "SYNTHETIC clustered unit vectors",
-        "dimension": DIMENSION,
-        "centres": CENTRES,
-        "queries": args.queries,
-        "median_cosine_to_own_centre": round(spread, 3),
-        "sizes": {},
-    }
     for size in sorted(args.sizes):
         err.print(f"{size:,} vectors …")
         index, flat = _build("flat", vectors[:size])

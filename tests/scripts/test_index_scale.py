@@ -3,7 +3,11 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
+
+from indexes.ann import create_index
 from tests.support.paths import REPO_ROOT
 
 
@@ -54,3 +58,57 @@ def test_the_index_benchmark_prints_its_figures() -> None:
         assert ivf["search"]["1"]["recall_at_10"] <= ivf["search"]["16"]["recall_at_10"]
         assert ivf["search"]["16"]["recall_at_10"] >= 0.99
     assert 0.5 < report["median_cosine_to_own_centre"] < 0.95  # clustered, not uniform
+
+
+def test_a_models_own_vectors_can_stand_in_for_the_synthetic_ones(tmp_path: Path) -> None:
+    """``--real``: vectors read from index files (as a snapshot writes them), the queries
+    held out of the set, so no query finds itself."""
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(400, 24)).astype(np.float32) + 2.0  # a narrow cone
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    for part, rows in enumerate((vectors[:250], vectors[250:])):
+        index = create_index(24)
+        index.add(rows, np.arange(len(rows), dtype=np.int64) + 1000 * part)
+        index.save(tmp_path / f"part{part}.faiss")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scripts.index_scale",
+            "--real",
+            str(tmp_path / "part0.faiss"),
+            str(tmp_path / "part1.faiss"),
+            "--sizes",
+            "380",
+            "--queries",
+            "20",
+            "--ivf-lists",
+            "--shapes",
+            "8:40",
+            "--search-breadths",
+            "400",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["dimension"] == 24 and report["median_cosine_of_random_pairs"] > 0.5
+    (graph,) = report["sizes"]["380"]["hnsw"]
+    assert graph["search"]["400"]["recall_at_10"] >= 0.99  # searching every vector
+    assert report["sizes"]["380"]["ivf"] == []
+    too_many = subprocess.run(
+        [
+            *(sys.executable, "-m", "scripts.index_scale", "--real", str(tmp_path / "part0.faiss")),
+            *("--sizes", "240", "--queries", "20"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert too_many.returncode == 2 and "230 vectors besides the queries" in too_many.stderr
