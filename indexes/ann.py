@@ -57,11 +57,13 @@ class IvfShape:
     ``probes`` exhaustively.
 
     Suits clustered sets (vacancies fall into occupations): the cells a query visits are
-    searched exactly, so recall depends on finding the right cells, not on a graph. The
-    cells are trained on the first vectors added, which must be at least ``lists``
-    (FAISS advises 39 per list); ``probes`` can be changed on a built index."""
+    searched exactly, so recall depends on finding the right cells, not on a graph. Unlike
+    FAISS's HNSW it removes vectors in place. The cells are trained on the first vectors
+    added: at least ``lists`` of them, and FAISS advises 39 per list (it warns below).
+    FAISS's guide for ``lists`` is 4 to 16 times the square root of the vectors expected;
+    ``probes`` can be changed on a built index."""
 
-    lists: int = 1024  # about the square root of the vectors expected
+    lists: int = 1024  # for some 60,000 to 1M vectors (4-16 × their square root)
     probes: int = 32  # nprobe: cells scanned per query
 
 
@@ -128,16 +130,23 @@ class FaissIndex(VectorIndex):
             inner.hnsw.efConstruction = hnsw.build_breadth
             inner.hnsw.efSearch = hnsw.search_breadth
         else:
-            # IVF keeps caller ids itself (an id map over it loses its direct map)
+            # IVF keeps the caller's ids itself: reconstruct by id through an id map
+            # over it fails, through its own hash-table direct map it works (and that
+            # map survives removals)
             cells = faiss.IndexFlatIP(dimension)
             inner = faiss.IndexIVFFlat(cells, dimension, ivf.lists, faiss.METRIC_INNER_PRODUCT)
             inner.nprobe = ivf.probes
+            api: Any = faiss  # (the stubs FAISS ships lack DirectMap)
+            inner.set_direct_map_type(api.DirectMap.Hashtable)
             return cls(inner, kind)
         return cls(faiss.IndexIDMap2(inner), kind)
 
     @classmethod
     def load(cls, path: Path, kind: IndexKind, mmap: bool = True) -> "FaissIndex":
-        """Read an index file, memory-mapped where FAISS supports it."""
+        """Read an index file, memory-mapped where FAISS supports it. Never for IVF:
+        FAISS maps its cells read-only (and a save would then point at this file), so an
+        IVF index is read whole and stays changeable."""
+        mmap = mmap and kind != "ivf"
         flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
         try:
             index = faiss.read_index(str(path), flags)
@@ -184,15 +193,11 @@ class FaissIndex(VectorIndex):
                     f"add at least {lists} at once, not {len(rows)}"
                 )
             self._index.train(rows)
-            # reconstruct by id needs a direct map (a hash table keeps caller ids); set
-            # after training, which would leave a map set before it empty
-            api: Any = faiss
-            self._index.set_direct_map_type(api.DirectMap.Hashtable)
         self._index.add_with_ids(rows, np.ascontiguousarray(ids, dtype=np.int64))
 
     def remove(self, ids: Ids) -> int:
         wanted = np.ascontiguousarray(ids, dtype=np.int64)
-        if self.kind == "ivf":  # its hash-table direct map removes only by an id array
+        if isinstance(self._inner(), faiss.IndexIVF):  # its hash table takes only an array
             api: Any = faiss
             array = api.IDSelectorArray(len(wanted), api.swig_ptr(wanted))
             return int(self._index.remove_ids(array))
@@ -214,10 +219,10 @@ class FaissIndex(VectorIndex):
             # (The stubs FAISS ships lack the search-parameter classes, hence ``Any``.)
             api: Any = faiss
             selector = api.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            breadth = self.search_breadth
-            if self.kind == "hnsw":
+            inner, breadth = self._inner(), self.search_breadth
+            if isinstance(inner, faiss.IndexHNSW):
                 params = api.SearchParametersHNSW(sel=selector, efSearch=max(breadth or 0, k))
-            elif self.kind == "ivf":
+            elif isinstance(inner, faiss.IndexIVF):
                 params = api.SearchParametersIVF(sel=selector, nprobe=breadth)
             else:
                 params = api.SearchParameters(sel=selector)

@@ -1,5 +1,6 @@
-"""The vacancy index alone at national sizes, on SYNTHETIC vectors: figures, not
-asserts, all from one run (issue 22, docs/scale.md).
+"""The vacancy index alone at national sizes, on SYNTHETIC vectors (or, with
+``--real``, a model's own from a snapshot): figures, not asserts, all from one run
+(issue 22, docs/scale.md).
 
 For each size (10k, 100k, 1M vectors of 384 dimensions, like e5-small's) it builds the
 index kinds behind ``indexes.ann.VectorIndex`` (``flat``: exact, what a replica serves
@@ -145,10 +146,13 @@ def _sweep(
     """One approximate index of ``kind`` and ``shape``, searched at each breadth (HNSW's
     efSearch, IVF's nprobe) in ``breadths``."""
     index, figures = _build(kind, vectors, shape)
-    figures |= dataclasses.asdict(shape) | {"search": {}}
-    figures.pop("search_breadth", None)  # the shape's default; the sweep sets its own
-    figures.pop("probes", None)
-    name = f"{kind} {dataclasses.asdict(shape)}"
+    built = {
+        key: value
+        for key, value in dataclasses.asdict(shape).items()
+        if key not in ("search_breadth", "probes")  # the sweep sets its own
+    }
+    figures |= built | {"search": {}}
+    name = f"{kind} {built}"
     for breadth in breadths:
         index.search_breadth = breadth
         latency, found = _query(index, queries)
@@ -206,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     largest = max(args.sizes)
+    if args.ivf_lists and min(args.sizes) < max(args.ivf_lists):
+        parser.error("--ivf-lists: an IVF index needs at least as many vectors as lists")
     if args.real:
         vectors, queries = _real(args.real, args.queries, rng)
         if largest > len(vectors):

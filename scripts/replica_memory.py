@@ -15,6 +15,9 @@ At each step it starts a real ``overstap serve`` on the store, times it until re
 sends a few matches and vacancy searches, and reads the process's resident memory
 (VmRSS, VmHWM); the memory per vacancy is the least-squares slope over the steps.
 
+The stand-ins stay in the store (ids ``standin-…``): run it on a copy of a store, as
+below (a second run on the same store stops at its first write, the ids being taken).
+
 Writes go through ``ontology.vacancy_store.write_vacancies`` in batches of 500 (the
 import's batch: one transaction each, change log included), so their rate is the
 store's. ``--write-url`` writes to another store (a PostgreSQL URL) instead, and then

@@ -1,5 +1,6 @@
-"""A real ``overstap serve`` process for ``overstap bench``: started on a free loopback
-port, timed until ``/readyz`` answers 200, its memory read from ``/proc``, stopped."""
+"""A real ``overstap serve`` process for ``overstap bench`` (or a peer's server, given
+its command): started on a free loopback port, timed until its readiness path answers
+200, its memory read from ``/proc``, stopped."""
 
 import http.client
 import os
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -26,10 +28,22 @@ class BenchServerError(RuntimeError):
 
 
 class ServerProcess:
-    """``python -m service.cli serve`` with the given environment, as a context manager."""
+    """``python -m service.cli serve`` with the given environment, as a context manager;
+    or another server's ``command`` that takes ``--port`` and answers ``ready_path``."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        timeout: float = 600.0,
+        command: Sequence[str] = SERVE,
+        ready_path: str = "/readyz",
+        name: str = "serve",
+    ) -> None:
         self.port = free_port()
+        self._command = tuple(command)
+        self._ready_path = ready_path
+        self._name = name
         self.base = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **env, "HF_HUB_OFFLINE": "1"}
         self._log_path = log_path
@@ -46,7 +60,7 @@ class ServerProcess:
         log = self._log_path.open("ab")
         started = time.perf_counter()
         self._process = subprocess.Popen(
-            [*SERVE, "--port", str(self.port)],
+            [*self._command, "--port", str(self.port)],
             env=self._env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -55,14 +69,14 @@ class ServerProcess:
         while time.perf_counter() - started < self._timeout:
             if self._process.poll() is not None:
                 raise BenchServerError(
-                    f"serve exited with {self._process.returncode}; see {self._log_path}"
+                    f"{self._name} exited with {self._process.returncode}; see {self._log_path}"
                 )
             if self._ready():
                 self.ready_seconds = time.perf_counter() - started
                 return self
             time.sleep(0.02)
         self.stop()
-        raise BenchServerError(f"serve not ready within {self._timeout:.0f} s")
+        raise BenchServerError(f"{self._name} not ready within {self._timeout:.0f} s")
 
     def __exit__(
         self,
@@ -75,7 +89,7 @@ class ServerProcess:
     def _ready(self) -> bool:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
         try:
-            connection.request("GET", "/readyz")
+            connection.request("GET", self._ready_path)
             return connection.getresponse().status == 200
         except OSError:
             return False

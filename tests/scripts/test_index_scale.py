@@ -103,7 +103,7 @@ def test_a_models_own_vectors_can_stand_in_for_the_synthetic_ones(tmp_path: Path
     too_many = subprocess.run(
         [
             *(sys.executable, "-m", "scripts.index_scale", "--real", str(tmp_path / "part0.faiss")),
-            *("--sizes", "240", "--queries", "20"),
+            *("--sizes", "240", "--queries", "20", "--ivf-lists"),
         ],
         cwd=REPO_ROOT,
         capture_output=True,

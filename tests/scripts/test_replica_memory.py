@@ -41,15 +41,15 @@ def seeded(tmp_path: Path, default_seed: Path) -> dict[str, str]:
 def test_servers_load_the_stand_ins_and_memory_is_read_per_step(
     tmp_path: Path, default_seed: Path
 ) -> None:
-    report = run_script(seeded(tmp_path, default_seed), "--steps", "0", "600")
+    report = run_script(seeded(tmp_path, default_seed), "--steps", "0", "3000")
     first, second = report["steps"]
-    assert (first["vacancies"], second["vacancies"]) == (0, 600)
-    assert "writes" not in first and second["writes"]["written"] == 600
+    assert (first["vacancies"], second["vacancies"]) == (0, 3000)
+    assert "writes" not in first and second["writes"]["written"] == 3000
     assert first["stand_ins_found"] == 0 and second["stand_ins_found"] > 0
     for step in report["steps"]:
         assert step["rss_mib"] > 100 and step["peak_rss_mib"] >= step["rss_mib"]
         assert step["ready_seconds"] > 0
-    assert isinstance(report["rss_mib_per_1000_vacancies"], float)
+    assert report["rss_mib_per_1000_vacancies"] > 0  # 3,000 vacancies (about 26 MB) cost memory
     assert report["derived_for_real"] == 4 and report["skills_per_vacancy"] > 0
 
 
