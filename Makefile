@@ -37,7 +37,8 @@ test-all: lint
 # its ratios. No speed is asserted (shared machines are noisy); docs/performance.md
 # holds the figures of full runs.
 bench-smoke: $(VENV)/.installed
-	$(BIN)/overstap bench --quick > bench-quick.json
+	$(BIN)/overstap bench --quick --peer txtai > bench-quick.json
 	$(BIN)/python -c "import json, sys; r = json.load(open('bench-quick.json')); \
 	assert r['ratios'] and r['service']['endpoints'], 'no figures'; \
+	assert r['ratios']['search_rps_over_txtai_c8'], 'no peer figures'; \
 	print('bench --quick: valid JSON,', len(r['ratios']), 'ratios')"

@@ -16,7 +16,12 @@ Speed is judged as ratios of figures measured in the same run on the same machin
 5. **service**: ``overstap serve`` as a real uvicorn process on a free loopback port,
    time to ``/readyz`` from the snapshot built above, then 1, 4 and 8 concurrent
    clients from a separate process per endpoint (p50/p95/p99, requests/s), and the
-   server's peak RSS.
+   server's peak RSS;
+6. **peer** (``--peer txtai``): txtai's API over the same occupation labels and model
+   folder (``service.bench.peer``), and a fresh overstap server, both driven by the same
+   load driver with the same queries in alternating order over three rounds (one with
+   ``--quick``); requests/s of each, their ratio, and each one's top-10 agreement with
+   an exact search over the same label vectors.
 
 It prints a readable table on stderr and one JSON document on stdout, with a top-level
 ``ratios`` object.
@@ -40,10 +45,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 # The checkout's sibling ../shared/data (the real data sets; absent from installed copies).
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 ENDPOINTS = ("search", "suggest", "normalize", "extract", "match")
 CONCURRENCY = (1, 4, 8)
+PEERS = ("txtai",)
+PEER_ROUNDS = 3
 FLOOR_REPEATS = 200
 FLOOR_BLOCK = 20
 MELO_DATASET = "nld_q_nl_c_nl"
@@ -63,6 +72,7 @@ class BenchOptions:
     melo: bool = True
     keep: Path | None = None  # keep the data folder here instead of a temporary one
     profile: Path | None = None  # py-spy profiles of the server at 1 client, per endpoint
+    peer: str | None = None  # txtai: measure it beside overstap (``service.bench.peer``)
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,13 @@ def run(options: BenchOptions, stage: Stage) -> dict[str, Any]:
 
     if options.ontology not in ("default", "esco"):
         raise BenchError("--ontology is default or esco")
+    if options.peer is not None:
+        from service.bench import peer
+
+        if options.peer not in PEERS:
+            raise BenchError(f"--peer is one of {', '.join(PEERS)}")
+        if not peer.available():
+            raise BenchError(f"--peer txtai needs txtai: {peer.INSTALL}")
     if options.ontology == "esco" and not (SHARED_DATA / "esco-v1.1.1-en").is_dir():
         raise BenchError(f"--ontology esco needs the ESCO data at {SHARED_DATA}")
     base = get_settings()
@@ -132,6 +149,8 @@ def run(options: BenchOptions, stage: Stage) -> dict[str, Any]:
         if options.melo and not options.quick:
             report["melo"] = _melo(settings, stage)
         report["service"] = _service(settings, load, stage, options.profile)
+        if options.peer is not None:
+            report["peer"] = _peer(settings, load, stage, 1 if options.quick else PEER_ROUNDS)
     report["ratios"] = _ratios(report)
     return report
 
@@ -450,12 +469,7 @@ def _service(
     if profile is not None and not bench_profile.available():
         raise BenchError("--profile needs py-spy (pip install py-spy)")
 
-    env = {
-        "OVERSTAP_DATA_DIR": str(settings.data_dir),
-        "OVERSTAP_MODELS_DIR": str(settings.models_dir),
-        "OVERSTAP_LOAD_DEFAULT": "true" if settings.load_default else "false",
-        "OVERSTAP_DATABASE_URL": "",
-    }
+    env = _serve_env(settings)
     requests = endpoint_requests()
     figures: dict[str, Any] = {"endpoints": {}}
     stage("serve: cold start from the snapshot")
@@ -488,6 +502,16 @@ def _service(
     return figures
 
 
+def _serve_env(settings: Any) -> dict[str, str]:
+    """A server's environment on the run's data folder and store."""
+    return {
+        "OVERSTAP_DATA_DIR": str(settings.data_dir),
+        "OVERSTAP_MODELS_DIR": str(settings.models_dir),
+        "OVERSTAP_LOAD_DEFAULT": "true" if settings.load_default else "false",
+        "OVERSTAP_DATABASE_URL": "",
+    }
+
+
 def _drive(
     base: str, requests: list[dict[str, Any]], clients: int, count: int, max_seconds: float
 ) -> dict[str, Any]:
@@ -510,6 +534,103 @@ def _drive(
     if result["failures"]:
         raise BenchError(f"{result['failures']} failed requests, e.g. {result['failure_examples']}")
     return result
+
+
+# --------------------------------------------------------------------------- peer
+
+
+def _peer(settings: Any, load: Load, stage: Stage, rounds: int) -> dict[str, Any]:
+    """txtai beside overstap on the run's occupation labels and model (see
+    ``service.bench.peer``): the same search load on both, alternating which goes first
+    per round and concurrency, so drift hits both; then each one's top 10 for the same
+    queries against an exact search over overstap's label vectors."""
+    from indexes.embedding.load import resolve_spec
+    from ontology.store import Store
+    from service.bench import peer
+    from service.bench.payloads import SEARCH_QUERIES, TITLES, endpoint_requests
+    from service.bench.server import ServerProcess
+    from service.runtime.services import open_services
+
+    stage("peer: txtai's index over the same labels and model")
+    store = Store(settings.resolved_database_url, settings.db_upgrade)
+    try:
+        services = open_services(settings, store, serving=True)
+        labels = services.catalog.snapshot.collections["occupations"]
+        source = resolve_spec(settings.embedder, settings.models_dir)
+        folder = settings.data_dir / "peer-txtai"
+        # labels are embedded as queries (``indexes.snapshot.texts_to_embed``)
+        built = peer.build(
+            folder, source.target, [r.text for r in labels.records], source.prefixes[0]
+        )
+        queries = list(dict.fromkeys([*SEARCH_QUERIES, *TITLES]))
+        query_vectors = services.catalog.embedder.encode(queries, "query")
+        _, ours_rows = labels.dense.search(query_vectors, 10)
+        vectors = np.asarray(labels.vectors, dtype=np.float32)
+    finally:
+        store.close()
+    requests = {
+        "overstap": endpoint_requests()["search"],
+        "txtai": peer.search_requests(SEARCH_QUERIES),
+    }
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+        name: {f"c{clients}": [] for clients in CONCURRENCY} for name in requests
+    }
+    stage("peer: both servers up")
+    with (
+        ServerProcess(_serve_env(settings), folder / "overstap.log") as ours,
+        peer.server(folder, folder / "txtai.log") as theirs,
+    ):
+        bases = {"overstap": ours.base, "txtai": theirs.base}
+        for name, base in bases.items():
+            _drive(base, requests[name], 1, 10, 30.0)  # warm-up
+        for round_ in range(rounds):
+            for turn, clients in enumerate(CONCURRENCY):
+                order = list(bases) if (round_ + turn) % 2 == 0 else list(reversed(bases))
+                for name in order:
+                    stage(f"peer: {name}, {clients} client(s), round {round_ + 1}")
+                    runs[name][f"c{clients}"].append(
+                        _drive(
+                            bases[name],
+                            requests[name],
+                            clients,
+                            load.counts["search"],
+                            load.max_seconds,
+                        )
+                    )
+        memory = {"overstap": ours.memory_mib(), "txtai": theirs.memory_mib()}
+        ready = {"overstap": round(ours.ready_seconds, 2), "txtai": round(theirs.ready_seconds, 2)}
+        theirs_rows = [peer.txtai_rows(theirs.port, query) for query in queries]
+    search = {
+        name: {
+            key: {
+                "rps": statistics.median(r["rps"] for r in found),
+                "p50_ms": statistics.median(r["p50_ms"] for r in found),
+                "rps_per_round": [r["rps"] for r in found],
+            }
+            for key, found in by_clients.items()
+        }
+        for name, by_clients in runs.items()
+    }
+    return {
+        "name": "txtai",
+        "version": peer.version(),
+        "model": source.name,
+        "labels": len(labels.records),
+        "txtai_index": built,
+        "rounds": rounds,
+        "ready_seconds": ready,
+        "memory_after_load": memory,
+        "search": search,
+        "search_rps_over_txtai": {
+            key: _ratio(search["overstap"][key]["rps"], search["txtai"][key]["rps"])
+            for key in search["overstap"]
+        },
+        "top10_agreement_with_exact": {
+            "queries": len(queries),
+            "overstap": peer.agreement(vectors, query_vectors, ours_rows.tolist()),
+            "txtai": peer.agreement(vectors, query_vectors, theirs_rows),
+        },
+    }
 
 
 # --------------------------------------------------------------------------- ratios
@@ -545,6 +666,9 @@ def _ratios(report: dict[str, Any]) -> dict[str, Any]:
     ratios["st_torch_over_fast_query_embed"] = _ratio(
         floor["st_torch_embed_query_ms"], floor["embed_query_ms"]
     )
+    if "peer" in report:
+        for key, value in report["peer"]["search_rps_over_txtai"].items():
+            ratios[f"search_rps_over_txtai_{key}"] = value
     return ratios
 
 
@@ -605,6 +729,31 @@ def table_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
                 )
             )
     rows.append(("server peak RSS", f"{service['memory'].get('peak_rss_mib')} MiB"))
+    if "peer" in report:
+        peer = report["peer"]
+        rows.append(
+            (
+                f"peer txtai {peer['version']}",
+                f"{peer['txtai_index']['index']} over {peer['labels']} labels, "
+                f"built in {peer['txtai_index']['build_seconds']} s",
+            )
+        )
+        for key, ratio in peer["search_rps_over_txtai"].items():
+            ours, theirs = peer["search"]["overstap"][key], peer["search"]["txtai"][key]
+            rows.append(
+                (
+                    f"search {key}: overstap / txtai",
+                    f"{ours['rps']} / {theirs['rps']} req/s (×{ratio}), p50 "
+                    f"{ours['p50_ms']} / {theirs['p50_ms']} ms",
+                )
+            )
+        agreement = peer["top10_agreement_with_exact"]
+        rows.append(
+            (
+                "top-10 agreement with exact: overstap / txtai",
+                f"{agreement['overstap']} / {agreement['txtai']} ({agreement['queries']} queries)",
+            )
+        )
     for name, value in report["ratios"].items():
         rows.append((f"ratio {name}", str(value)))
     return rows

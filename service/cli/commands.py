@@ -720,14 +720,22 @@ def bench(
         Path | None,
         typer.Option(help="Also profile the server per endpoint with py-spy into this folder."),
     ] = None,
+    peer: Annotated[
+        str | None,
+        typer.Option(
+            help="txtai: also run txtai's API over the same labels and model and compare "
+            "search under the same load (pip install 'overstap[peer]')."
+        ),
+    ] = None,
 ) -> None:
     """Measure the service against its floor in one run: indexing, query embedding and
-    FAISS in-process, then a real server under 1, 4 and 8 clients. Prints a table on
-    stderr and one JSON document (with `ratios`) on stdout."""
+    FAISS in-process, then a real server under 1, 4 and 8 clients (and, with --peer,
+    txtai beside it). Prints a table on stderr and one JSON document (with `ratios`) on
+    stdout."""
     from service.bench.harness import BenchError, BenchOptions, run, table_rows
     from service.bench.server import BenchServerError
 
-    options = BenchOptions(ontology, vacancies, quick, melo, keep, profile)
+    options = BenchOptions(ontology, vacancies, quick, melo, keep, profile, peer)
     started = time.perf_counter()
     with failing_cleanly(BenchError, BenchServerError):
         report = run(
