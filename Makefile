@@ -37,8 +37,10 @@ test-all: lint
 # its ratios. No speed is asserted (shared machines are noisy); docs/performance.md
 # holds the figures of full runs.
 bench-smoke: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[peer]'  # txtai, the peer (a no-op when installed)
 	$(BIN)/overstap bench --quick --peer txtai > bench-quick.json
 	$(BIN)/python -c "import json, sys; r = json.load(open('bench-quick.json')); \
 	assert r['ratios'] and r['service']['endpoints'], 'no figures'; \
 	assert r['ratios']['search_rps_over_txtai_c8'], 'no peer figures'; \
+	assert r['peer']['top10_agreement_with_exact']['txtai'] >= 0.98, 'txtai indexed other labels'; \
 	print('bench --quick: valid JSON,', len(r['ratios']), 'ratios')"
