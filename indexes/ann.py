@@ -112,6 +112,10 @@ class FaissIndex(VectorIndex):
     def __init__(self, index: Any, kind: IndexKind) -> None:
         self._index = index
         self.kind = kind
+        # the index under the id map (if any), as its own class: read once, not per
+        # filtered search
+        under = index.index if isinstance(index, faiss.IndexIDMap) else index
+        self._inner: Any = faiss.downcast_index(under)
 
     @classmethod
     def empty(
@@ -158,7 +162,7 @@ class FaissIndex(VectorIndex):
     def search_breadth(self) -> int | None:
         """How widely an approximate index searches: HNSW's efSearch or IVF's nprobe
         (saved with the index); None for an exact index."""
-        inner = self._inner()
+        inner = self._inner
         if isinstance(inner, faiss.IndexHNSW):
             return int(inner.hnsw.efSearch)
         if isinstance(inner, faiss.IndexIVF):
@@ -167,7 +171,7 @@ class FaissIndex(VectorIndex):
 
     @search_breadth.setter
     def search_breadth(self, breadth: int) -> None:
-        inner = self._inner()
+        inner = self._inner
         if isinstance(inner, faiss.IndexHNSW):
             inner.hnsw.efSearch = breadth
         elif isinstance(inner, faiss.IndexIVF):
@@ -175,18 +179,12 @@ class FaissIndex(VectorIndex):
         else:
             raise ValueError("an exact (flat) index has no search breadth")
 
-    def _inner(self) -> Any:
-        """The index under the id map (if any), as its own class."""
-        if isinstance(self._index, faiss.IndexIDMap):
-            return faiss.downcast_index(self._index.index)
-        return faiss.downcast_index(self._index)
-
     def add(self, vectors: Vectors, ids: Ids) -> None:
         if not len(vectors):
             return
         rows = np.ascontiguousarray(vectors, dtype=np.float32)
         if not self._index.is_trained:
-            lists = int(self._inner().nlist)
+            lists = int(self._inner.nlist)
             if len(rows) < lists:
                 raise ValueError(
                     f"an IVF index of {lists} lists is trained on its first vectors: "
@@ -197,7 +195,7 @@ class FaissIndex(VectorIndex):
 
     def remove(self, ids: Ids) -> int:
         wanted = np.ascontiguousarray(ids, dtype=np.int64)
-        if isinstance(self._inner(), faiss.IndexIVF):  # its hash table takes only an array
+        if isinstance(self._inner, faiss.IndexIVF):  # its hash table takes only an array
             api: Any = faiss
             array = api.IDSelectorArray(len(wanted), api.swig_ptr(wanted))
             return int(self._index.remove_ids(array))
@@ -219,11 +217,13 @@ class FaissIndex(VectorIndex):
             # (The stubs FAISS ships lack the search-parameter classes, hence ``Any``.)
             api: Any = faiss
             selector = api.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            inner, breadth = self._inner(), self.search_breadth
+            inner = self._inner
             if isinstance(inner, faiss.IndexHNSW):
-                params = api.SearchParametersHNSW(sel=selector, efSearch=max(breadth or 0, k))
+                params = api.SearchParametersHNSW(
+                    sel=selector, efSearch=max(inner.hnsw.efSearch, k)
+                )
             elif isinstance(inner, faiss.IndexIVF):
-                params = api.SearchParametersIVF(sel=selector, nprobe=breadth)
+                params = api.SearchParametersIVF(sel=selector, nprobe=inner.nprobe)
             else:
                 params = api.SearchParameters(sel=selector)
             scores, ids = self._index.search(vectors, k, params=params)

@@ -23,7 +23,6 @@ and the queries come from the same mixture. Recall on real vacancy vectors may d
 import argparse
 import dataclasses
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ from numpy.typing import NDArray
 from rich.console import Console
 
 from indexes.ann import FaissIndex, HnswShape, IndexKind, IvfShape, set_search_threads
+from service.bench.load import percentiles
 
 DIMENSION = 384
 CENTRES = 3000
@@ -72,14 +72,6 @@ def _real(
         parts.append(np.asarray(inner.reconstruct_n(0, inner.ntotal), dtype=np.float32))
     every = _unit(np.concatenate(parts)[rng.permutation(sum(len(p) for p in parts))])
     return every[queries:], every[:queries]
-
-
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(1000 * statistics.median(ordered), 3),
-        "p99_ms": round(1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 3),
-    }
 
 
 def _build(
@@ -118,7 +110,7 @@ def _query(
         _, ids = index.search(query[None, :], 10)
         samples.append(time.perf_counter() - started)
         found[row] = ids[0]
-    return _percentiles(samples), found
+    return percentiles(samples, digits=3), found
 
 
 def _recall(found: NDArray[np.int64], exact: NDArray[np.int64]) -> float:

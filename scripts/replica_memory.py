@@ -30,7 +30,7 @@ no server is started (the stand-ins' derivation still reads the settings' store)
 """
 
 import argparse
-import http.client
+import itertools
 import json
 import random
 import statistics
@@ -49,7 +49,7 @@ from models.domain import DerivedVacancy, VacancyRecord
 from ontology.store import Store
 from ontology.vacancy_store import write_vacancies
 from service.bench.payloads import STORY
-from service.bench.server import ServerProcess
+from service.bench.server import ServerProcess, json_call
 from service.bench.synthetic_vacancies import Template, templates, vacancies
 from service.runtime.services import open_services
 from service.settings import Settings
@@ -85,10 +85,8 @@ def _stand_ins(
     (the generator's records lend only their id-independent fields)."""
     rng = np.random.default_rng(seed + first)
     pick = random.Random(seed + first)
-    fresh = vacancies(found, first + count, seed, date.today())
-    for number, item in enumerate(fresh):
-        if number < first:
-            continue
+    fresh = itertools.islice(vacancies(found, first + count, seed, date.today()), first, None)
+    for number, item in enumerate(fresh, start=first):
         source = pick.choice(real)
         record = source.record.model_copy(
             update={
@@ -139,21 +137,6 @@ def _write(store: Store, items: Iterator[DerivedVacancy]) -> dict[str, float]:
     }
 
 
-def _request(base: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    host, port = base.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=120)
-    try:
-        connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-        answer = connection.getresponse()
-        payload = answer.read()
-        if answer.status != 200:
-            raise RuntimeError(f"{path} answered {answer.status}: {payload[:300]!r}")
-        found: dict[str, Any] = json.loads(payload)
-        return found
-    finally:
-        connection.close()
-
-
 def _serve(settings: Settings, log: Path) -> dict[str, Any]:
     """Start a server on the store, warm it with matches and searches, read its memory.
     ``stand_ins_found``: how many of a search's vacancies are stand-ins (the server
@@ -166,9 +149,11 @@ def _serve(settings: Settings, log: Path) -> dict[str, Any]:
         figures: dict[str, Any] = {"ready_seconds": round(server.ready_seconds, 2)}
         figures |= {f"{k}_after_start": v for k, v in server.memory_mib().items()}
         for _ in range(WARM_UP):
-            _request(server.base, "/v1/match", {"text": STORY})
-            _request(server.base, "/v1/vacancies/search", {"text": STORY, "region": "Utrecht"})
-            answer = _request(server.base, "/v1/vacancies/search", {"text": STORY})
+            json_call(server.port, "POST", "/v1/match", {"text": STORY})
+            json_call(
+                server.port, "POST", "/v1/vacancies/search", {"text": STORY, "region": "Utrecht"}
+            )
+            answer = json_call(server.port, "POST", "/v1/vacancies/search", {"text": STORY})
         figures["stand_ins_found"] = sum(
             hit["id"].startswith("standin-") for hit in answer["vacancies"]
         )

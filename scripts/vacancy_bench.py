@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from rich.console import Console
 from indexes.vacancy_index import VacancyFilter, VacancyIndex
 from models.domain import VacancyRecord
 from ontology.store import Store
+from service.bench.load import percentiles
 from service.bench.synthetic_vacancies import templates, vacancies
 from service.cli.progress_bar import RichProgress
 from service.runtime.services import open_services
@@ -58,14 +58,6 @@ def rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(1000 * statistics.median(ordered), 2),
-        "p99_ms": round(1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2),
-    }
 
 
 def timed(work: Callable[[], Any], times: int) -> list[float]:

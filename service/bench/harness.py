@@ -558,7 +558,7 @@ def _peer(settings: Any, load: Load, stage: Stage, rounds: int) -> dict[str, Any
     """txtai beside overstap on the run's occupation labels and model (see
     ``service.bench.peer``): the same search load on both, alternating which goes first
     per round and concurrency, so drift hits both; then each one's top 10 for the same
-    queries against an exact search over overstap's label vectors."""
+    queries against an exact search over the vectors it indexed itself."""
     from indexes.embedding.load import resolve_spec
     from ontology.store import Store
     from service.bench import peer

@@ -32,6 +32,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[rank]
 
 
+def percentiles(samples: list[float], digits: int = 2) -> dict[str, float]:
+    """p50 (the median) and p99 (the sample at index ⌊0.99·n⌋) of ``samples`` in
+    seconds, as ms rounded to ``digits``: what the scripts' in-process timings report."""
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(1000 * statistics.median(ordered), digits),
+        "p99_ms": round(1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], digits),
+    }
+
+
 def summarise(latencies_ms: list[float], failures: int, seconds: float) -> dict[str, Any]:
     """p50/p95/p99, mean and requests/s of one run."""
     return {

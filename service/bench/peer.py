@@ -24,7 +24,6 @@ query vectors, so txtai's answers are judged against an exact search over the ve
 it indexed (not overstap's, which come from another runtime).
 """
 
-import http.client
 import importlib.util
 import json
 import subprocess
@@ -38,7 +37,7 @@ from urllib.parse import quote
 import numpy as np
 from numpy.typing import NDArray
 
-from service.bench.server import ServerProcess
+from service.bench.server import ServerProcess, json_call
 
 INSTALL = "pip install 'overstap[peer]'"
 TIE = 1e-5  # exact scores this close to the tenth best count as the tenth best
@@ -100,23 +99,19 @@ def server(folder: Path, log: Path) -> ServerProcess:
     )
 
 
+def _search_path(query: str) -> str:
+    """txtai's search for ``query``, top 10."""
+    return f"/search?query={quote(query)}&limit=10"
+
+
 def search_requests(queries: Sequence[str]) -> list[dict[str, Any]]:
     """The load driver's requests for txtai's search, one per query, top 10."""
-    return [{"method": "GET", "path": f"/search?query={quote(q)}&limit=10"} for q in queries]
+    return [{"method": "GET", "path": _search_path(q)} for q in queries]
 
 
 def txtai_rows(port: int, query: str) -> list[int]:
     """The label rows txtai's API answers for ``query``, best first."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request("GET", f"/search?query={quote(query)}&limit=10")
-        answer = connection.getresponse()
-        payload = answer.read()
-        if answer.status != 200:
-            raise RuntimeError(f"txtai answered {answer.status}: {payload[:200]!r}")
-        return [int(hit["id"]) for hit in json.loads(payload)]
-    finally:
-        connection.close()
+    return [int(hit["id"]) for hit in json_call(port, "GET", _search_path(query))]
 
 
 def txtai_vectors(folder: Path) -> tuple[NDArray[np.float32], NDArray[np.float32]]:

@@ -3,6 +3,7 @@ its command): started on a free loopback port, timed until its readiness path an
 200, its memory read from ``/proc``, stopped."""
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 SERVE = (sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1")
 
@@ -21,6 +23,22 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def json_call(port: int, method: str, path: str, body: Any = None) -> Any:
+    """One request to a loopback server and its decoded JSON answer; any status but 200
+    is an error naming the path (what the scripts and the peer step ask a server)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        payload = json.dumps(body) if body is not None else None
+        connection.request(method, path, payload, {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        raw = answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"{method} {path} answered {answer.status}: {raw[:300]!r}")
+        return json.loads(raw)
+    finally:
+        connection.close()
 
 
 class BenchServerError(RuntimeError):

@@ -11,34 +11,22 @@ from indexes.ann import create_index
 from tests.support.paths import REPO_ROOT
 
 
-def test_the_index_benchmark_prints_its_figures() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scripts.index_scale",
-            "--sizes",
-            "1000",
-            "3000",
-            "--queries",
-            "20",
-            "--shapes",
-            "16:40",
-            "32:100",
-            "--search-breadths",
-            "16",
-            "256",
-            "--ivf-lists",
-            "16",
-            "--probes",
-            "1",
-            "16",
-        ],
+def index_scale(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m scripts.index_scale ARGS`` from the checkout, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.index_scale", *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
+    )
+
+
+def test_the_index_benchmark_prints_its_figures() -> None:
+    done = index_scale(
+        *("--sizes", "1000", "3000", "--queries", "20", "--shapes", "16:40", "32:100"),
+        *("--search-breadths", "16", "256", "--ivf-lists", "16", "--probes", "1", "16"),
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -70,29 +58,10 @@ def test_a_models_own_vectors_can_stand_in_for_the_synthetic_ones(tmp_path: Path
         index = create_index(24)
         index.add(rows, np.arange(len(rows), dtype=np.int64) + 1000 * part)
         index.save(tmp_path / f"part{part}.faiss")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scripts.index_scale",
-            "--real",
-            str(tmp_path / "part0.faiss"),
-            str(tmp_path / "part1.faiss"),
-            "--sizes",
-            "380",
-            "--queries",
-            "20",
-            "--ivf-lists",
-            "--shapes",
-            "8:40",
-            "--search-breadths",
-            "400",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+    done = index_scale(
+        *("--real", str(tmp_path / "part0.faiss"), str(tmp_path / "part1.faiss")),
+        *("--sizes", "380", "--queries", "20", "--ivf-lists", "--shapes", "8:40"),
+        *("--search-breadths", "400"),
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -100,15 +69,8 @@ def test_a_models_own_vectors_can_stand_in_for_the_synthetic_ones(tmp_path: Path
     (graph,) = report["sizes"]["380"]["hnsw"]
     assert graph["search"]["400"]["recall_at_10"] >= 0.99  # searching every vector
     assert report["sizes"]["380"]["ivf"] == []
-    too_many = subprocess.run(
-        [
-            *(sys.executable, "-m", "scripts.index_scale", "--real", str(tmp_path / "part0.faiss")),
-            *("--sizes", "240", "--queries", "20", "--ivf-lists"),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+    too_many = index_scale(
+        *("--real", str(tmp_path / "part0.faiss"), "--sizes", "240", "--queries", "20"),
+        "--ivf-lists",
     )
     assert too_many.returncode == 2 and "230 vectors besides the queries" in too_many.stderr
