@@ -109,13 +109,13 @@ class FaissIndex(VectorIndex):
     ontology's tens of thousands of labels), HNSW or IVF (approximate, for large sets;
     docs/scale.md measures both against exact)."""
 
-    def __init__(self, index: Any, kind: IndexKind) -> None:
+    def __init__(self, index: Any) -> None:
         self._index = index
-        self.kind = kind
         # the index under the id map (if any), as its own class: read once, not per
         # filtered search
         under = index.index if isinstance(index, faiss.IndexIDMap) else index
         self._inner: Any = faiss.downcast_index(under)
+        self.kind = self._kind()
 
     @classmethod
     def empty(
@@ -142,21 +142,32 @@ class FaissIndex(VectorIndex):
             inner.nprobe = ivf.probes
             api: Any = faiss  # (the stubs FAISS ships lack DirectMap)
             inner.set_direct_map_type(api.DirectMap.Hashtable)
-            return cls(inner, kind)
-        return cls(faiss.IndexIDMap2(inner), kind)
+            return cls(inner)
+        return cls(faiss.IndexIDMap2(inner))
 
     @classmethod
-    def load(cls, path: Path, kind: IndexKind, mmap: bool = True) -> "FaissIndex":
-        """Read an index file, memory-mapped where FAISS supports it. Never for IVF:
-        FAISS maps its cells read-only (and a save would then point at this file), so an
-        IVF index is read whole and stays changeable."""
+    def load(cls, path: Path, kind: IndexKind | None = None, mmap: bool = True) -> "FaissIndex":
+        """Read an index file, memory-mapped where FAISS supports it; its kind is read
+        from the file (``kind``: what the caller expects, when it knows). Never mapped
+        for IVF: FAISS maps its cells read-only (and a save would then point at this
+        file), so an IVF index is read whole and stays changeable."""
         mmap = mmap and kind != "ivf"
         flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
         try:
             index = faiss.read_index(str(path), flags)
         except RuntimeError:
             index = faiss.read_index(str(path))
-        return cls(index, kind)
+        found = cls(index)
+        if mmap and found.kind == "ivf":
+            return cls.load(path, "ivf")
+        return found
+
+    def _kind(self) -> IndexKind:
+        if isinstance(self._inner, faiss.IndexHNSW):
+            return "hnsw"
+        if isinstance(self._inner, faiss.IndexIVF):
+            return "ivf"
+        return "flat"
 
     @property
     def search_breadth(self) -> int | None:
@@ -254,6 +265,7 @@ def create_index(
     return FaissIndex.empty(dimension, kind, hnsw, ivf)
 
 
-def load_index(path: Path, kind: IndexKind) -> VectorIndex:
-    """Load an index written by ``VectorIndex.save``."""
+def load_index(path: Path, kind: IndexKind | None = None) -> VectorIndex:
+    """Load an index written by ``VectorIndex.save`` (``kind``: read from the file when
+    not given)."""
     return FaissIndex.load(path, kind)

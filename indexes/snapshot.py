@@ -22,7 +22,7 @@ from indexes.confidence import Bands, calibrate, calibration_queries
 from indexes.embedding.base import Embedder, TextKind
 from indexes.embedding.cache import EmbeddingCache, encode_cached
 from indexes.folders import sha256_file
-from indexes.labels import LabelIndex, records_of
+from indexes.labels import LabelIndex, LabelIndexKind, records_of
 from indexes.leases import (
     BuildLock,
     SnapshotBusyError,
@@ -196,10 +196,12 @@ class SnapshotDirectory:
         on_progress: Callable[[int], None] | None = None,
         activate: bool = True,
         lexical_weights: Sequence[float] = (),
+        label_index: LabelIndexKind = "auto",
     ) -> BuildStats:
         """Build a complete snapshot of ``store``; activate it when asked. The caller
         holds ``lock()``. ``lexical_weights``: the fusion weights the service searches
-        with, for which each collection's confidence bands are calibrated."""
+        with, for which each collection's confidence bands are calibrated;
+        ``label_index``: each collection's dense index (``indexes.labels.dense_kind``)."""
         self.clean_stale()
         started = time.perf_counter()
         built_at = datetime.now(UTC)
@@ -209,6 +211,7 @@ class SnapshotDirectory:
         stats = BuildStats(snapshot_id, 0, 0, 0.0)
         files: list[Path] = []
         confidence: dict[str, dict[str, Any]] = {}
+        dense_kinds: dict[str, str] = {}
         for name, kind in COLLECTIONS.items():
             records = records_of(store.labels_of(kind))
             if on_stage:
@@ -216,7 +219,8 @@ class SnapshotDirectory:
             vectors, embedded = encode_cached(
                 embedder, [r.text for r in records], "query", cache, on_progress
             )
-            index = LabelIndex.build(records, vectors)
+            index = LabelIndex.build(records, vectors, label_index)
+            dense_kinds[name] = index.dense.kind
             files += index.save(work / name)
             if lexical_weights and on_stage:
                 on_stage(f"{name}: calibrating confidence", 0)
@@ -247,6 +251,7 @@ class SnapshotDirectory:
                 "skills": store_stats.skills,
             },
             "collections": stats.counts,
+            "dense_index": dense_kinds,
             "confidence": confidence,
             "profiles": {"occupations": len(profiles)},
             "files": {str(p.relative_to(work)): sha256_file(p) for p in files},

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         "on an ontology with 1,000 or more occupations that list skills (ESCO), 0 on a "
         "small one (the embedded default); both chosen on the dev cases, see docs/quality.md.",
     )
+    label_index: Literal["auto", "flat", "hnsw"] = Field(
+        default="auto",
+        description="The vector index of each label collection in a snapshot: 'flat' "
+        "(exact: every label scored), 'hnsw' (an HNSW graph: a tenth of the time on full "
+        "ESCO, recall@10 of 0.99 or more against exact, `overstap bench --peer` prints "
+        "it) or 'auto' (HNSW from 20,000 labels, exact below). Applies from the next "
+        "`overstap reindex`.",
+    )
     runtime: Literal["onnx", "onnx-int8", "torch"] = Field(
         default="onnx",
         description="How the embedding model runs: 'onnx' (exported once to ONNX and run "

@@ -445,7 +445,9 @@ def _melo(settings: Any, stage: Stage) -> dict[str, Any] | None:
     for runtime in runtimes:
         stage(f"MELO {MELO_DATASET} on {runtime}")
         embedder = load_embedder(settings.embedder, settings.models_dir, runtime, settings.threads)
-        result = evaluate(dataset, embedder, settings.lexical_weight, None)
+        result = evaluate(
+            dataset, embedder, settings.lexical_weight, None, label_index=settings.label_index
+        )
         figures[runtime] = {
             "mrr": round(result["mrr"], 4),
             "success_1": round(result["success_1"], 4),

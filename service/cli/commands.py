@@ -549,7 +549,16 @@ def evaluate_melo(
                     data, melo, embedder, weight, "lse" if aggregation == "lse" else "max", cache
                 )
             elif level == "element":
-                result = evaluate(melo, embedder, weight, cache, progress.advance, rrf, batches)
+                result = evaluate(
+                    melo,
+                    embedder,
+                    weight,
+                    cache,
+                    progress.advance,
+                    rrf,
+                    batches,
+                    settings.label_index,
+                )
             else:
                 err.print(
                     "[red]error:[/red] --level is element or concept (concept needs "

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from indexes.embedding.base import Embedder
 from indexes.embedding.cache import Batches, EmbeddingCache, encode_cached
-from indexes.labels import Aggregation, LabelIndex, LabelRecord
+from indexes.labels import Aggregation, LabelIndex, LabelIndexKind, LabelRecord
 from indexes.title_text import clean_title
 
 TOP = 100
@@ -100,11 +100,14 @@ def element_index(
     on_progress: Callable[[int], None] | None = None,
     concept_of: dict[str, str] | None = None,
     batches: Batches | None = None,
+    label_index: LabelIndexKind = "auto",
 ) -> tuple[list[LabelRecord], LabelIndex, list[str], NDArray[np.float32]]:
     """The corpus as the service's LabelIndex, and the queries cleaned and embedded as
     the service does: what every ranking here starts from. Records are keyed by corpus
     element, or by ESCO concept through ``concept_of``; ``embedder=None`` leaves the
-    dense channel empty (lexical only); ``batches`` embeds elsewhere (a cluster)."""
+    dense channel empty (lexical only); ``batches`` embeds elsewhere (a cluster);
+    ``label_index``: the dense index, as the service's setting of that name chooses it
+    (MELO's 24,000 and 34,000 elements get a graph under ``auto``)."""
     records = [
         LabelRecord(concept_of[eid] if concept_of else eid, "", "element", text)
         for eid, text in dataset.corpus
@@ -119,7 +122,7 @@ def element_index(
         query_vectors, _ = encode_cached(
             embedder, query_texts, "query", cache, on_progress, batches
         )
-    return records, LabelIndex.build(records, vectors), query_texts, query_vectors
+    return records, LabelIndex.build(records, vectors, label_index), query_texts, query_vectors
 
 
 def evaluate(
@@ -130,6 +133,7 @@ def evaluate(
     on_progress: Callable[[int], None] | None = None,
     rrf_k: int = 0,
     batches: Batches | None = None,
+    label_index: LabelIndexKind = "auto",
 ) -> dict[str, Any]:
     """Rank with the service's LabelIndex (dense + lexical fused) and score the ranking.
 
@@ -140,7 +144,7 @@ def evaluate(
     if embedder is None and lexical_weight != 1.0:
         raise MeloError("without an embedder only the lexical channel (weight 1) runs")
     records, index, query_texts, query_vectors = element_index(
-        dataset, embedder, cache, on_progress, batches=batches
+        dataset, embedder, cache, on_progress, batches=batches, label_index=label_index
     )
 
     def rows(i: int, weight: float, k: int) -> list[int]:
@@ -165,6 +169,7 @@ def evaluate(
         "lexical_weight": None if rrf_k else lexical_weight,
         "top": TOP,
         "corpus_elements": len(records),
+        "dense_index": index.dense.kind,
     }
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result

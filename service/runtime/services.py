@@ -83,6 +83,7 @@ def build_snapshot(
             on_stage=on_stage,
             on_progress=on_progress,
             lexical_weights=(settings.lexical_weight, SUGGEST_LEXICAL_WEIGHT),
+            label_index=settings.label_index,
         )
         if batches is not None and stats.embedded:
             start_log.warning(

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from indexes.ann import FaissIndex, HnswShape, IvfShape, create_index, load_index
 from indexes.embedding.base import EmbedderError, TextKind
 from indexes.embedding.cache import EmbeddingCache, encode_cached
-from indexes.labels import LabelIndex, LabelRecord
+from indexes.labels import HNSW_FROM_ROWS, LABEL_HNSW, LabelIndex, LabelRecord, dense_kind
 from indexes.snapshot import SnapshotDirectory, SnapshotError, texts_to_embed
 from ontology.default import load_default
 from ontology.store import Store
@@ -174,6 +174,27 @@ def test_lexical_channel_finds_a_misspelling_dense_cannot() -> None:
     assert fused[0].lexical > 0.5  # …the character n-grams did
 
 
+def test_lexical_matrices_load_in_both_the_current_and_the_old_layout(tmp_path: Path) -> None:
+    """Saved as searched (n-grams × texts, uncompressed); a snapshot written before
+    issue 23 (texts × n-grams, compressed) still loads and scores the same."""
+    import scipy.sparse as sp
+
+    from indexes.lexical import TRANSPOSED, CharNgramIndex
+
+    texts = ["elektromonteur", "monteur elektra", "kok", "lasser", "café-eigenaar"]
+    built = CharNgramIndex.build(texts)
+    built.save(tmp_path)
+    expected = built.scores(["elektro monteur", "kokk"]).toarray()
+    assert np.allclose(
+        CharNgramIndex.load(tmp_path).scores(["elektro monteur", "kokk"]).toarray(), expected
+    )
+    old = sp.load_npz(tmp_path / TRANSPOSED).T.tocsr()
+    (tmp_path / TRANSPOSED).unlink()
+    sp.save_npz(tmp_path / "lexical_matrix.npz", old)
+    again = CharNgramIndex.load(tmp_path).scores(["elektro monteur", "kokk"]).toarray()
+    assert np.allclose(again, expected) and expected[0].argmax() == 0
+
+
 def test_query_tf_idf_equals_scikit_learn() -> None:
     """The server computes query TF-IDF itself (scikit-learn's import alone costs a
     second of start-up); it must give exactly what the fitted vectorizer gives."""
@@ -313,6 +334,55 @@ def test_snapshot_build_activate_load(default_store: Store, tmp_path: Path) -> N
     again = directory.build(default_store, embedder, EmbeddingCache(tmp_path / "c.sqlite"))
     assert again.embedded == 0 and again.texts == stats.texts
     assert directory.active_id() == again.snapshot_id
+
+
+def test_a_large_collection_gets_an_hnsw_index_that_answers_as_the_exact_one(
+    tmp_path: Path,
+) -> None:
+    """``auto`` builds a graph only from ``HNSW_FROM_ROWS`` labels; a graph-backed label
+    index finds the same concepts as the exact one for queries near its labels, and a
+    saved one loads as the graph it was, not as flat."""
+    assert dense_kind(HNSW_FROM_ROWS - 1, "auto") == "flat"
+    assert dense_kind(HNSW_FROM_ROWS, "auto") == "hnsw"
+    assert dense_kind(10, "hnsw") == "hnsw" and dense_kind(10**6, "flat") == "flat"
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    # 1,000 concepts of three labels each
+    records = [LabelRecord(f"c:{i // 3}", "nl", "alternative", f"label {i}") for i in range(3000)]
+    graph = LabelIndex.build(records, vectors, "hnsw")
+    exact = LabelIndex.build(records, vectors, "auto")
+    assert (graph.dense.kind, exact.dense.kind) == ("hnsw", "flat")
+    graph.save(tmp_path / "graph")
+    loaded = LabelIndex.load(tmp_path / "graph")
+    assert isinstance(loaded.dense, FaissIndex) and loaded.dense.kind == "hnsw"
+    assert loaded.dense.search_breadth == LABEL_HNSW.search_breadth
+    queries = vectors[:100] + rng.normal(scale=0.05, size=(100, 32)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    same = 0
+    for i, query in enumerate(queries):
+        ours = [h.concept for h in loaded.search_concepts(query, f"label {i}", 10, 0.0)]
+        truth = [h.concept for h in exact.search_concepts(query, f"label {i}", 10, 0.0)]
+        assert ours[0] == truth[0] == f"c:{i // 3}"
+        same += len(set(ours) & set(truth))
+    assert same / 1000 >= 0.99
+
+
+def test_a_snapshot_records_and_loads_each_collections_dense_index(
+    default_store: Store, tmp_path: Path
+) -> None:
+    embedder = HashingEmbedder()
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    stats = directory.build(default_store, embedder, None, label_index="hnsw")
+    manifest = json.loads(
+        (tmp_path / "snapshots" / stats.snapshot_id / "manifest.json").read_text()
+    )
+    assert set(manifest["dense_index"].values()) == {"hnsw"}
+    snapshot = directory.load(embedder)
+    assert {c.dense.kind for c in snapshot.collections.values()} == {"hnsw"}
+    # the default ontology is small: ``auto`` keeps it exact
+    directory.build(default_store, embedder, None)
+    assert {c.dense.kind for c in directory.load(embedder).collections.values()} == {"flat"}
 
 
 def test_a_snapshot_built_before_profiles_loads_without_them(
