@@ -174,9 +174,9 @@ class LabelIndex:
             candidates.update(int(i) for i in ids[0] if i >= 0)
         lexical_all = np.zeros(len(self), dtype=np.float32)
         if lexical_weight > 0.0:
-            sparse = self.lexical.scores([query_text]).tocoo()
-            lexical_all[sparse.col] = sparse.data
-            candidates.update(_top_rows(sparse.col, sparse.data, max(CANDIDATES, k)))
+            lexical_all = self.lexical.dense_scores(query_text)
+            matched = np.flatnonzero(lexical_all).astype(np.int32)
+            candidates.update(_top_rows(matched, lexical_all[matched], max(CANDIDATES, k)))
         rows = np.array(sorted(candidates.difference(exclude)), dtype=np.int64)
         if allowed is not None:
             rows = rows[allowed[rows]]

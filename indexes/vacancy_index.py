@@ -12,6 +12,7 @@ pass the filter; nothing is over-fetched and cut afterwards.
 """
 
 import threading
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexes.ann import Ids, VectorIndex, create_index
-from models.domain import VacancySkill
+from models.domain import IndexedSkill
 from ontology.store import Store
 from ontology.vacancy_store import IndexedVacancy, changes_since, indexed_vacancies, last_change
 
@@ -43,27 +44,32 @@ class VacancyFilter:
     today: date | None = None  # vacancies that expired before this day are left out
 
 
-@dataclass
+@dataclass(slots=True)
 class VacancyMeta:
     """What ranking needs of an indexed vacancy, besides its vector."""
 
     id: str
     occupations: list[tuple[str, float]]
-    skills: list[VacancySkill] | None
+    skills: list[IndexedSkill] | None
+
+
+def _column() -> "array[int]":
+    return array("q")
 
 
 @dataclass
 class _Columns:
     """Filter columns, one slot per vector, grown by appends; removed slots are dead
-    until ``compact`` rebuilds the columns (the FAISS index itself removes in place)."""
+    until ``compact`` rebuilds the columns (the FAISS index itself removes in place).
+    Machine integers (``array``), not lists of Python ints: 8 bytes a value, not 36."""
 
-    numbers: list[int] = field(default_factory=list)
-    province: list[int] = field(default_factory=list)  # code, see ``_province_code``
-    postcode: list[int] = field(default_factory=list)  # the digits as a number
-    postcode_digits: list[int] = field(default_factory=list)  # how many digits
-    posted: list[int] = field(default_factory=list)
-    expires: list[int] = field(default_factory=list)
-    alive: list[bool] = field(default_factory=list)
+    numbers: "array[int]" = field(default_factory=_column)
+    province: "array[int]" = field(default_factory=_column)  # code, see ``_province_code``
+    postcode: "array[int]" = field(default_factory=_column)  # the digits as a number
+    postcode_digits: "array[int]" = field(default_factory=_column)  # how many digits
+    posted: "array[int]" = field(default_factory=_column)
+    expires: "array[int]" = field(default_factory=_column)
+    alive: "array[int]" = field(default_factory=_column)  # 1 alive, 0 removed
 
 
 def linked_occupations(
@@ -182,7 +188,7 @@ class VacancyIndex:
                 columns.postcode_digits.append(len(row.postcode or ""))
                 columns.posted.append(row.posted.toordinal() if row.posted else NO_DATE)
                 columns.expires.append(row.expires.toordinal() if row.expires else NEVER)
-                columns.alive.append(True)
+                columns.alive.append(1)
                 self._meta[row.number] = VacancyMeta(row.id, row.occupations, row.skills)
                 self._by_id[row.id] = row.number
                 for uri in linked_occupations(row.occupations, self.occupation_margin):
@@ -195,7 +201,7 @@ class VacancyIndex:
 
     def _forget(self, number: int) -> None:
         slot = self._slot.pop(number)
-        self._columns.alive[slot] = False
+        self._columns.alive[slot] = 0
         self._dead += 1
         meta = self._meta.pop(number)
         if self._by_id.get(meta.id) == number:
@@ -209,14 +215,18 @@ class VacancyIndex:
         """Drop dead slots from the filter columns (the lock is held)."""
         old = self._columns
         keep = [slot for slot, alive in enumerate(old.alive) if alive]
+
+        def kept(column: "array[int]") -> "array[int]":
+            return array("q", (column[s] for s in keep))
+
         self._columns = _Columns(
-            numbers=[old.numbers[s] for s in keep],
-            province=[old.province[s] for s in keep],
-            postcode=[old.postcode[s] for s in keep],
-            postcode_digits=[old.postcode_digits[s] for s in keep],
-            posted=[old.posted[s] for s in keep],
-            expires=[old.expires[s] for s in keep],
-            alive=[True] * len(keep),
+            numbers=kept(old.numbers),
+            province=kept(old.province),
+            postcode=kept(old.postcode),
+            postcode_digits=kept(old.postcode_digits),
+            posted=kept(old.posted),
+            expires=kept(old.expires),
+            alive=array("q", [1] * len(keep)),
         )
         self._slot = {number: slot for slot, number in enumerate(self._columns.numbers)}
         self._dead = 0
@@ -294,17 +304,18 @@ class VacancyIndex:
         return self._provinces.setdefault(province, len(self._provinces))
 
     def _filter_arrays(self) -> dict[str, NDArray[np.int64]]:
-        """The columns as arrays, rebuilt on the first search after a change."""
+        """The columns as arrays, rebuilt on the first search after a change (copies: a
+        view would stop the columns from growing)."""
         if self._arrays is None:
             columns = self._columns
             self._arrays = {
-                "numbers": np.asarray(columns.numbers, dtype=np.int64),
-                "posted": np.asarray(columns.posted, dtype=np.int64),
-                "expires": np.asarray(columns.expires, dtype=np.int64),
-                "alive": np.asarray(columns.alive, dtype=np.int64),
-                "province": np.asarray(columns.province, dtype=np.int64),
-                "postcode": np.asarray(columns.postcode, dtype=np.int64),
-                "postcode_digits": np.asarray(columns.postcode_digits, dtype=np.int64),
+                "numbers": np.array(columns.numbers, dtype=np.int64),
+                "posted": np.array(columns.posted, dtype=np.int64),
+                "expires": np.array(columns.expires, dtype=np.int64),
+                "alive": np.array(columns.alive, dtype=np.int64),
+                "province": np.array(columns.province, dtype=np.int64),
+                "postcode": np.array(columns.postcode, dtype=np.int64),
+                "postcode_digits": np.array(columns.postcode_digits, dtype=np.int64),
             }
         return self._arrays
 
@@ -336,7 +347,7 @@ class VacancyIndex:
         with self._lock:
             allowed = self._allowed(where)
             if allowed is None:
-                allowed = np.asarray(self._columns.numbers, dtype=np.int64)
+                allowed = np.array(self._columns.numbers, dtype=np.int64)
         if among is not None:
             allowed = allowed[np.isin(allowed, among)]
         return [int(n) for n in allowed]

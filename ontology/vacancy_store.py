@@ -8,6 +8,7 @@ that to be safe: SQLite has a single writer; on PostgreSQL writers take a table 
 """
 
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
-from models.domain import DerivedVacancy, StoredVacancy, VacancyRecord, VacancySkill
+from models.domain import DerivedVacancy, IndexedSkill, StoredVacancy, VacancyRecord, VacancySkill
 from models.tables import Vacancy, VacancyChange, VacancyChangePurge, VacancyEntry
 from ontology.faults import crash_point
 from ontology.store import Store
@@ -37,7 +38,7 @@ class IndexedVacancy:
     expires: date | None
     vector: bytes
     occupations: list[tuple[str, float]]
-    skills: list[VacancySkill] | None
+    skills: list[IndexedSkill] | None
 
 
 def lock_writes(conn: Connection, begin: bool = True) -> None:
@@ -258,6 +259,17 @@ def _skills(raw: str | None) -> list[VacancySkill] | None:
     return None if raw is None else [VacancySkill.model_validate(s) for s in json.loads(raw)]
 
 
+def _indexed_skills(raw: str | None) -> list[IndexedSkill] | None:
+    """A stored skill list as the index keeps it (plain tuples, URIs interned: a server
+    holds one copy of each URI however many vacancies ask for it)."""
+    if raw is None:
+        return None
+    return [
+        IndexedSkill(sys.intern(s["uri"]), float(s["confidence"]), int(s["start"]), int(s["end"]))
+        for s in json.loads(raw)
+    ]
+
+
 def last_change(store: Store) -> int:
     """The newest sequence number in the log (0 when empty)."""
     with store.reading() as conn:
@@ -337,8 +349,8 @@ def indexed_vacancies(
                         posted=row[4],
                         expires=row[5],
                         vector=row[6],
-                        occupations=[(o[0], float(o[1])) for o in json.loads(row[7])],
-                        skills=_skills(row[8]),
+                        occupations=[(sys.intern(o[0]), float(o[1])) for o in json.loads(row[7])],
+                        skills=_indexed_skills(row[8]),
                     )
                 )
     return found

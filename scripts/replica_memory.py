@@ -2,14 +2,9 @@
 write rate: figures from one run, on SYNTHETIC vacancies (issue 22, docs/scale.md).
 
 What a replica holds per vacancy is its derived data: the vector, the occupations, the
-skills with their evidence offsets, and the filter columns. Deriving 100,000 vacancies
-with skills takes about 14 hours on a 2-core machine, so this script derives ``--real``
-synthetic vacancies for real (with skills, on the store's active snapshot) and then
-writes stand-ins up to each of ``--steps``: each stand-in is one of those derivations
-(same title, text, occupations and skills, so the offsets stay true) under its own id,
-region, postcode, employer and dates from the generator, with its vector jittered so
-no two are equal. Memory depends on the shape of the derived data, not on its values;
-what a search finds among stand-ins says nothing about quality.
+skills with their evidence offsets, and the filter columns. This script derives
+``--real`` synthetic vacancies for real (with skills, on the store's active snapshot)
+and writes stand-ins of them up to each of ``--steps`` (``service.bench.stand_ins``).
 
 At each step it starts a real ``overstap serve`` on the store, times it until ready,
 sends a few matches and vacancy searches, and reads the process's resident memory
@@ -30,32 +25,26 @@ no server is started (the stand-ins' derivation still reads the settings' store)
 """
 
 import argparse
-import itertools
 import json
-import random
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Iterator, Sequence
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from rich.console import Console
 
-from models.domain import DerivedVacancy, VacancyRecord
+from models.domain import DerivedVacancy
 from ontology.store import Store
-from ontology.vacancy_store import write_vacancies
 from service.bench.payloads import STORY
 from service.bench.server import ServerProcess, json_call
-from service.bench.synthetic_vacancies import Template, templates, vacancies
+from service.bench.stand_ins import PREFIX, derive_real, stand_ins, write
+from service.bench.synthetic_vacancies import Template
 from service.runtime.services import open_services
 from service.settings import Settings
 
-BATCH = 500  # the import's batch
-JITTER = 0.02  # per-dimension noise on a stand-in's vector (cosine about 0.9 to its source)
 WARM_UP = 5  # requests of each kind before memory is read
 err = Console(stderr=True)
 
@@ -65,76 +54,11 @@ def _derive_real(settings: Settings, count: int) -> tuple[list[DerivedVacancy], 
     the generator's templates."""
     store = Store(settings.resolved_database_url, settings.db_upgrade)
     try:
-        services = open_services(settings, store)
-        found = templates(store)
-        records = [
-            VacancyRecord.model_validate(item) for item in vacancies(found, count, 22, date.today())
-        ]
-        started = time.perf_counter()
-        derived = services.vacancies.deriver.derive(records, skills=True)
-        err.print(f"derived {count} for real in {time.perf_counter() - started:.0f} s")
+        derived, found, seconds = derive_real(open_services(settings, store), count, 22)
+        err.print(f"derived {count} for real in {seconds:.0f} s")
         return derived, found
     finally:
         store.close()
-
-
-def _stand_ins(
-    real: Sequence[DerivedVacancy], found: list[Template], first: int, count: int, seed: int
-) -> Iterator[DerivedVacancy]:
-    """Stand-ins ``first`` … ``first + count - 1``: real derivations under new records
-    (the generator's records lend only their id-independent fields)."""
-    rng = np.random.default_rng(seed + first)
-    pick = random.Random(seed + first)
-    fresh = itertools.islice(vacancies(found, first + count, seed, date.today()), first, None)
-    for number, item in enumerate(fresh, start=first):
-        source = pick.choice(real)
-        record = source.record.model_copy(
-            update={
-                "id": f"standin-{number:07d}",
-                **{key: item[key] for key in ("region", "postcode", "city", "employer")},
-                "posted": date.fromisoformat(str(item["posted"])),
-                "expires": date.fromisoformat(str(item["expires"])),
-            }
-        )
-        vector = np.frombuffer(source.vector, dtype=np.float32)
-        vector = vector + rng.normal(0.0, JITTER, size=vector.shape).astype(np.float32)
-        vector /= np.linalg.norm(vector)
-        yield source.model_copy(
-            update={"record": record, "vector": vector.astype(np.float32).tobytes()}
-        )
-
-
-def _write(store: Store, items: Iterator[DerivedVacancy]) -> dict[str, float]:
-    """Write ``items`` in batches of 500; the rate and per-batch times."""
-    batch: list[DerivedVacancy] = []
-    seconds: list[float] = []
-    written = 0
-
-    def flush() -> None:
-        nonlocal written
-        started = time.perf_counter()
-        statuses = write_vacancies(store, batch)
-        seconds.append(time.perf_counter() - started)
-        if set(statuses.values()) != {"created"}:
-            raise RuntimeError(f"expected only new vacancies, got {set(statuses.values())}")
-        written += len(batch)
-        batch.clear()
-
-    for item in items:
-        batch.append(item)
-        if len(batch) == BATCH:
-            flush()
-    if batch:
-        flush()
-    total = sum(seconds)
-    ordered = sorted(seconds)
-    return {
-        "written": written,
-        "seconds": round(total, 1),
-        "vacancies_per_s": round(written / total, 1) if total else 0.0,
-        "batch_p50_ms": round(1000 * ordered[len(ordered) // 2], 1) if ordered else 0.0,
-        "batch_max_ms": round(1000 * ordered[-1], 1) if ordered else 0.0,
-    }
 
 
 def _serve(settings: Settings, log: Path) -> dict[str, Any]:
@@ -155,7 +79,7 @@ def _serve(settings: Settings, log: Path) -> dict[str, Any]:
             )
             answer = json_call(server.port, "POST", "/v1/vacancies/search", {"text": STORY})
         figures["stand_ins_found"] = sum(
-            hit["id"].startswith("standin-") for hit in answer["vacancies"]
+            hit["id"].startswith(PREFIX) for hit in answer["vacancies"]
         )
         return figures | server.memory_mib()
 
@@ -194,8 +118,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 figures: dict[str, Any] = {"vacancies": step}
                 if step > stored:
                     err.print(f"writing stand-ins {stored:,} … {step:,}")
-                    figures["writes"] = _write(
-                        target, _stand_ins(real, found, stored, step - stored, args.seed)
+                    figures["writes"] = write(
+                        target, stand_ins(real, found, stored, step - stored, args.seed)
                     )
                     stored = step
                 if args.write_url is None:

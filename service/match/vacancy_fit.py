@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from indexes.vacancy_index import VacancyFilter, VacancyIndex
-from models.domain import VacancySkill
+from models.domain import IndexedSkill
 from service.match.scoring import Cover, MatchModel
 
 RECENT = 200
@@ -34,8 +34,8 @@ class VacancyFit:
     text: float | None
     skills: float | None
     occupation: float | None
-    matched: list[tuple[VacancySkill, Cover]]
-    missing: list[VacancySkill]
+    matched: list[tuple[IndexedSkill, Cover]]
+    missing: list[IndexedSkill]
 
 
 def rank_fits(
@@ -54,8 +54,8 @@ def rank_fits(
     fits = []
     for number, meta in metas.items():
         parts: dict[str, float | None] = {"text": candidates[number]}
-        matched: list[tuple[VacancySkill, Cover]] = []
-        missing: list[VacancySkill] = []
+        matched: list[tuple[IndexedSkill, Cover]] = []
+        missing: list[IndexedSkill] = []
         if strengths and meta.skills:
             total = gained = 0.0
             for skill in meta.skills:

@@ -24,6 +24,7 @@ from service.catalog import SUGGEST_LEXICAL_WEIGHT, Catalog
 from service.extraction.extractor import SkillExtractor
 from service.match.matcher import Matcher
 from service.match.scoring import MatchSettings
+from service.runtime.memory import release_freed_memory
 from service.settings import Settings
 from service.vacancies.derive import VacancyDeriver, derivation_key
 from service.vacancies.service import VacancyService
@@ -180,6 +181,7 @@ def open_services(
     services = _assemble(catalog, index, settings)
     if catch_up:
         services.vacancies.catch_up(on_vacancies)
+    release_freed_memory()  # what parsing the snapshot and the vacancies left behind
     return services
 
 
@@ -190,11 +192,13 @@ def reopen_services(settings: Settings, current: Services) -> Services:
     snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
     fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
     try:
-        return _assemble(fresh, current.vacancies.index, settings)
+        services = _assemble(fresh, current.vacancies.index, settings)
     except BaseException:
         if snapshot.lease is not None:  # not switched to: do not keep it alive
             snapshot.lease.unlink(missing_ok=True)
         raise
+    release_freed_memory()
+    return services
 
 
 def match_settings(settings: Settings) -> MatchSettings:

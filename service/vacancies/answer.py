@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from models.domain import StoredVacancy, VacancyRecord, VacancySkill, error_reason
+from models.domain import IndexedSkill, StoredVacancy, VacancyRecord, VacancySkill, error_reason
 from models.vocabulary import ConceptKind
 from ontology import queries, vacancy_store
 from service.catalog import concept_ref
@@ -80,7 +80,7 @@ def ingest_batch(service: VacancyService, batch: VacancyBatch) -> VacancyBatchAn
     return VacancyBatchAnswer(stored=len(valid), invalid=len(invalid), results=results)
 
 
-def _span(text: str, skill: VacancySkill) -> SkillSpan:
+def _span(text: str, skill: VacancySkill | IndexedSkill) -> SkillSpan:
     return SkillSpan(start=skill.start, end=skill.end, text=text[skill.start : skill.end])
 
 
@@ -128,7 +128,7 @@ def search_answer(
     labels = queries.preferred_labels(service.store, sorted(uris))
     skill = ConceptKind.SKILL.value
 
-    def fit_skill(text: str, item: VacancySkill, via: str | None) -> FitSkill:
+    def fit_skill(text: str, item: IndexedSkill, via: str | None) -> FitSkill:
         return FitSkill(
             **concept_ref(labels, item.uri, skill, lang).model_dump(),
             evidence=_span(text, item),

@@ -193,6 +193,11 @@ def test_lexical_matrices_load_in_both_the_current_and_the_old_layout(tmp_path: 
     sp.save_npz(tmp_path / "lexical_matrix.npz", old)
     again = CharNgramIndex.load(tmp_path).scores(["elektro monteur", "kokk"]).toarray()
     assert np.allclose(again, expected) and expected[0].argmax() == 0
+    # the dense row a search uses is the sparse product's, exactly, for any query
+    for query in ["elektro monteur", "kokk", "", "zzz", "a b c d e f g h i j"]:
+        sparse = built.scores([query]).toarray()[0]
+        assert np.array_equal(built.dense_scores(query), sparse)
+    assert CharNgramIndex.build([]).dense_scores("kok").shape == (0,)
 
 
 def test_query_tf_idf_equals_scikit_learn() -> None:

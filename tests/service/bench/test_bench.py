@@ -4,6 +4,7 @@ import math
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,36 @@ def test_ratios_are_named_as_the_targets() -> None:
     assert ratios["search_c4_over_c1_throughput"] == 1.8
     assert ratios["warm_over_cold_reindex"] == 0.02
     assert ratios["st_torch_over_fast_query_embed"] == 3.0
+
+
+@pytest.mark.slow  # derives with the bundled model: `make test-all` (CI)
+def test_bench_vacancies_are_a_few_real_derivations_and_stand_ins_of_them(
+    tmp_path: Path, default_seed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ontology.store import Store
+    from ontology.vacancy_store import indexed_vacancies
+    from service.bench import harness
+    from service.runtime.services import open_embedder
+    from service.settings import Settings
+    from service.vacancies.derive import derivation_key
+    from tests.support.seed import seed_into
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    seed_into(default_seed, tmp_path / "var", url)
+    settings = Settings(data_dir=tmp_path / "var", database_url=url)
+    monkeypatch.setattr(harness, "REAL_VACANCIES", 4)
+    stages: list[str] = []
+    figures = harness._vacancies(settings, 30, stages.append)
+    assert (figures["count"], figures["derived_with_skills"], figures["stand_ins"]) == (30, 4, 26)
+    assert figures["skills_per_vacancy"] > 0 and figures["derive_with_skills_per_s"] > 0
+    assert stages == ["4 synthetic vacancies derived with skills", "26 stand-ins of them"]
+    store = Store(url)
+    try:
+        key = derivation_key(open_embedder(settings))
+        rows = indexed_vacancies(store, key)
+    finally:
+        store.close()
+    stand_ins = [r for r in rows if r.id.startswith("standin-")]
+    assert len(stand_ins) == 26 and figures["indexed"] == len(rows) >= 30
+    # each stand-in carries a real derivation's skills, offsets and all
+    assert all(r.skills is not None for r in stand_ins) and any(r.skills for r in stand_ins)
