@@ -9,7 +9,8 @@ service runs (``LabelIndex.search_concepts``, dense and lexical fused):
 * median milliseconds of the dense search alone (200 candidates) and of the whole
   concept search;
 * the dense top 10's recall against an exact scan (ties at the tenth place count);
-* how many of the exact concept top 10 the approximate search also returns.
+* how many of the exact concept top 10 the approximate search also returns;
+* the lexical channel's sparse product against its dense row (``_lexical``).
 
 Queries: MELO's Dutch job titles for occupations (``--melo``), Decorte's TECH and HOUSE
 vacancy sentences for skills (``--decorte``); the first ``--queries`` of each, all from
@@ -102,6 +103,39 @@ def _compare(
     }
 
 
+def _lexical(index: LabelIndex, texts: list[str]) -> dict[str, Any]:
+    """The lexical channel's two ways to score every label for a query, taking turns
+    per block: the sparse product (``CharNgramIndex.scores``, what searches used before
+    issue 23) and the dense row (``dense_scores``, what they use now); and whether the
+    two give the same figures for every query."""
+    lexical = index.lexical
+
+    def product(text: str) -> NDArray[np.float32]:
+        row = np.zeros(len(index), dtype=np.float32)
+        found = lexical.scores([text]).tocoo()
+        row[found.col] = found.data
+        return row
+
+    ways: dict[str, Callable[[str], NDArray[np.float32]]] = {
+        "sparse_product": product,
+        "dense_row": lexical.dense_scores,
+    }
+    timings: dict[str, list[float]] = {name: [] for name in ways}
+    for turn, start in enumerate(range(0, len(texts), BLOCK)):
+        order = list(ways) if turn % 2 == 0 else list(reversed(ways))
+        for name in order:
+            for text in texts[start : start + BLOCK]:
+                began = time.perf_counter()
+                ways[name](text)
+                timings[name].append(time.perf_counter() - began)
+    return {
+        "lexical_ms": {name: _median_ms(values) for name, values in timings.items()},
+        "lexical_identical": all(
+            np.array_equal(product(text), lexical.dense_scores(text)) for text in texts
+        ),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, required=True)
@@ -133,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         build_seconds = round(time.perf_counter() - began, 1)
         exact, graph = (loaded, other) if loaded.dense.kind == "flat" else (other, loaded)
         query_vectors = embedder.encode(texts, "query")
-        results[name] = {"built_seconds": build_seconds}
+        results[name] = {"built_seconds": build_seconds, **_lexical(loaded, texts)}
         dense = graph.dense
         assert isinstance(dense, FaissIndex)
         for breadth in [dense.search_breadth, *args.search_breadths]:

@@ -4,7 +4,7 @@ import numpy as np
 
 from indexes.ann import FaissIndex, HnswShape
 from indexes.labels import LabelIndex, LabelRecord
-from scripts.label_index_ab import _compare
+from scripts.label_index_ab import _compare, _lexical
 
 
 def _labels(count: int) -> tuple[list[LabelRecord], np.ndarray]:
@@ -33,3 +33,11 @@ def test_an_index_compared_with_itself_agrees_fully_and_a_poor_graph_does_not() 
     worse = _compare(exact, graph, texts, queries, 0.0)
     assert worse["dense_recall_at_10"] < 0.95
     assert worse["concept_top10_agreement"] < 1.0
+
+
+def test_the_lexical_comparison_times_both_ways_and_finds_them_equal() -> None:
+    records, vectors = _labels(300)
+    index = LabelIndex.build(records, vectors)
+    figures = _lexical(index, ["l1", "l2 l3", "monteur", ""])
+    assert set(figures["lexical_ms"]) == {"sparse_product", "dense_row"}
+    assert figures["lexical_identical"] is True
