@@ -12,9 +12,14 @@ into the original text), so one piece may support several skills and a skill fou
 several places is reported once with all its evidence.
 """
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from indexes.labels import BACKGROUND, background
+import numpy as np
+from numpy.typing import NDArray
+
+from indexes.labels import BACKGROUND, LabelIndex, background
 from models.domain import short_id_of
 from models.vocabulary import ConceptKind
 from ontology import queries
@@ -24,6 +29,12 @@ from service.extraction.reading import TextKind, readable
 from service.schemas.search import Evidence, ExtractAnswer, ExtractedSkill
 
 PER_SPAN = 5  # skills considered per piece of text
+# Pieces whose search is remembered (per snapshot) for vacancy ingest: boilerplate and
+# stock phrases repeat across a day's vacancies (62 % of the pieces of 1,000 synthetic
+# ones), and a piece's best rows and background do not depend on the rest of the text.
+# About 350 bytes each. Requests (extract, match) do not use it: a person's story is
+# new each time.
+SPAN_CACHE = 20_000
 # Best micro-F1 on Decorte TECH validation with the bundled model (docs/quality.md); another
 # model's calibration maps it onto its scale (``indexes.embedding.calibration``).
 VALIDATION_THRESHOLD = 0.04
@@ -57,6 +68,40 @@ class SkillExtractor:
 
     def __post_init__(self) -> None:
         self._default: float | None = self.preset_default
+        # piece → (background, best rows, their scores), least recently used first
+        self._searched: OrderedDict[str, tuple[float, NDArray[np.int64], NDArray[np.float32]]]
+        self._searched = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _search(
+        self, texts: list[str], index: LabelIndex, remember: bool
+    ) -> list[tuple[float, NDArray[np.int64], NDArray[np.float32]]]:
+        """Each piece's background and best ``PER_SPAN * 3`` rows, each distinct text
+        embedded once, in one batch; with ``remember``, pieces searched before come
+        from the cache and new ones go into it."""
+        found: dict[str, tuple[float, NDArray[np.int64], NDArray[np.float32]]] = {}
+        with self._lock:
+            for text in texts if remember else ():
+                if text in self._searched:
+                    self._searched.move_to_end(text)
+                    found[text] = self._searched[text]
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            vectors = self.catalog.embedder.encode(missing, "query")
+            for text, vector in zip(missing, vectors, strict=True):
+                rows = index.search_rows(vector, text, BACKGROUND[1], self.catalog.lexical_weight)
+                best = rows[: PER_SPAN * 3]
+                found[text] = (
+                    background(rows),
+                    np.array([r.row for r in best], dtype=np.int64),
+                    np.array([r.score for r in best], dtype=np.float32),
+                )
+            with self._lock:
+                for text in missing if remember else ():
+                    self._searched[text] = found[text]
+                while len(self._searched) > SPAN_CACHE:
+                    self._searched.popitem(last=False)
+        return [found[text] for text in texts]
 
     def default_threshold(self) -> float:
         """The one default threshold, for the extract route and the match alike: the
@@ -84,10 +129,12 @@ class SkillExtractor:
         threshold: float | None,
         limit: int,
         kind: TextKind = "plain",
+        remember: bool = False,
     ) -> ExtractAnswer:
         """Skills mentioned in the part of ``text`` that ``kind`` reads (offsets into
         ``text``) with confidence ≥ ``threshold`` (None: the default threshold), best
-        first."""
+        first. ``remember``: reuse and keep the searches of its pieces (``SPAN_CACHE``;
+        vacancy ingest)."""
         if threshold is None:
             threshold = self.default_threshold()
         # A sentence with a blanked part (a wish clause, a perk) is not read whole:
@@ -97,19 +144,15 @@ class SkillExtractor:
         # Per concept: best margin, and its evidence with the kind of label each matched.
         found: dict[str, tuple[float, list[tuple[Evidence, str]]]] = {}
         if spans and index is not None and len(index):
-            vectors = self.catalog.embedder.encode([s.text for s in spans], "query")
-            for span, vector in zip(spans, vectors, strict=True):
-                rows = index.search_rows(
-                    vector, span.text, BACKGROUND[1], self.catalog.lexical_weight
-                )
-                floor = background(rows)
+            searched = self._search([s.text for s in spans], index, remember)
+            for span, (floor, rows, scores) in zip(spans, searched, strict=True):
                 kept: set[str] = set()
-                for row in rows[: PER_SPAN * 3]:
-                    record = index.records[row.row]
+                for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
+                    record = index.records[row]
                     if record.concept in kept or len(kept) >= PER_SPAN:
                         continue
                     kept.add(record.concept)
-                    margin = row.score - floor
+                    margin = score - floor
                     if margin < threshold:
                         continue
                     best, evidence = found.get(record.concept, (-1.0, []))
@@ -119,7 +162,7 @@ class SkillExtractor:
                                 start=span.start,
                                 end=span.end,
                                 text=span.text,
-                                score=round(row.score, 4),
+                                score=round(score, 4),
                                 margin=round(margin, 4),
                                 matched_label=record.text,
                             ),

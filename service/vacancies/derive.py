@@ -111,7 +111,7 @@ class VacancyDeriver:
         return [derived for _, derived in self.derive_each(records, skills, on_progress)]
 
     def _skills(self, text: str) -> list[VacancySkill]:
-        answer = self.extractor.extract(text, "nl", None, SKILLS_KEPT, "vacancy")
+        answer = self.extractor.extract(text, "nl", None, SKILLS_KEPT, "vacancy", remember=True)
         return [
             VacancySkill(
                 uri=skill.uri,

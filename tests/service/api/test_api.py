@@ -3,6 +3,7 @@ the bundled multilingual model: every route, language fallback, limits, bad inpu
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -671,3 +672,51 @@ def test_a_calibrated_model_moves_every_cosine_threshold(client: TestClient) -> 
     titles = [("a", 0.90), ("b", 0.87), ("c", 0.83)]
     assert linked_occupations(titles) == ["a"]
     assert linked_occupations(titles, scale.margin(OCCUPATION_MARGIN)) == ["a", "b"]
+
+
+@dataclass
+class _Counting:
+    """The served embedder, counting the texts it embeds."""
+
+    inner: Any
+    texts: list[str] = dataclass_field(default_factory=list)
+
+    def encode(self, texts: Any, kind: Any) -> Any:
+        self.texts += list(texts)
+        return self.inner.encode(texts, kind)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_remembered_pieces_extract_the_same_without_the_model(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Vacancy ingest remembers each piece's search: a second vacancy with the same
+    sentences embeds nothing, answers exactly as an extraction that remembers nothing,
+    and the cache stays within its bound; requests do not fill it."""
+    from service.catalog import Catalog
+    from service.extraction import extractor as extraction
+
+    base = client.app.state.live.current.catalog  # type: ignore[attr-defined]
+    counting = _Counting(base.embedder)
+    extractor = extraction.SkillExtractor(Catalog(base.store, counting, base.snapshot, 0.1))
+    text = (
+        "Je installeert cv-ketels en warmtepompen. Je leest technische tekeningen.\n"
+        "Je installeert cv-ketels en warmtepompen."
+    )
+    extractor.default_threshold()  # (calibrating embeds boilerplate)
+    counting.texts.clear()
+    plain = extractor.extract(text, "nl", None, 20, "vacancy")
+    pieces = set(counting.texts)
+    assert not extractor._searched and len(counting.texts) == len(pieces)  # each once
+    assert "Je installeert cv-ketels en warmtepompen" in pieces
+    first = extractor.extract(text, "nl", None, 20, "vacancy", remember=True)
+    embedded = len(counting.texts)
+    again = extractor.extract(text, "nl", None, 20, "vacancy", remember=True)
+    assert len(counting.texts) == embedded  # nothing embedded the second time
+    assert plain.skills and plain == first == again
+    assert set(extractor._searched) == pieces
+    monkeypatch.setattr(extraction, "SPAN_CACHE", 1)
+    extractor.extract("Je last staal.", "nl", None, 20, "vacancy", remember=True)
+    assert list(extractor._searched) == ["Je last staal"]  # the oldest went first
