@@ -105,8 +105,8 @@ class VectorIndex(ABC):
 
 
 class FaissIndex(VectorIndex):
-    """FAISS ``IndexIDMap2`` over a flat inner-product index (exact; right for the
-    ontology's tens of thousands of labels), HNSW or IVF (approximate, for large sets;
+    """FAISS ``IndexIDMap2`` over a flat inner-product index (exact; right for a few
+    thousand labels), HNSW or IVF (approximate, for large sets such as full ESCO's labels;
     docs/scale.md measures both against exact)."""
 
     def __init__(self, index: Any) -> None:

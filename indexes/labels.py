@@ -26,15 +26,15 @@ BACKGROUND = (10, 60)
 Aggregation = Literal["max", "lse"]
 LabelIndexKind = Literal["auto", "flat", "hnsw"]
 # From this many rows ``auto`` builds an HNSW graph rather than scanning every vector:
-# on full ESCO the 200 candidates of a search took 3.5 ms over the 57,125 occupation
-# labels and 6.6 ms over the 109,746 skill labels exactly, 1.3 and 2.9 ms through this
+# on full ESCO the 200 candidates of a search took 3.4 ms over the 57,125 occupation
+# labels and 7.3 ms over the 109,746 skill labels exactly, 1.3 and 2.1 ms through this
 # graph (``scripts.label_index_ab``, docs/performance.md). The default ontology's few
 # thousand rows stay exact.
 HNSW_FROM_ROWS = 20_000
 # M and efConstruction chosen on ESCO's label vectors with perturbed labels as queries;
 # efSearch on the dev splits (MELO's Dutch titles, Decorte's TECH and HOUSE validation
 # sentences): at 256 the skills' dense recall@10 was 0.981, at 512 0.993 (occupations
-# 0.999), and 99.9 % of the exact concept top 10s came back.
+# 0.998), and 99.9 % of the exact concept top 10s came back.
 LABEL_HNSW = HnswShape(neighbours=32, build_breadth=100, search_breadth=512)
 
 

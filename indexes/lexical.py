@@ -119,7 +119,7 @@ class CharNgramIndex:
         same figures as ``scores`` (summed in the same order), but the query's n-gram
         rows are weighted and added into one array rather than multiplied out as a
         sparse product, which for a vacancy sentence (some 2.4 million postings on
-        full ESCO's skill labels) took twice as long (issue 23)."""
+        full ESCO's skill labels) took 1.6 times as long (issue 23)."""
         texts = self._matrix_t.shape[1]
         if texts == 0:
             return np.zeros(0, dtype=np.float32)
@@ -142,8 +142,8 @@ class CharNgramIndex:
         """Write vocabulary, idf and matrix; returns the files written.
 
         The matrix is written as searched (transposed) and uncompressed: transposing
-        and inflating full ESCO's four matrices took 1.2 of a server's 5.9 s start
-        (profiled, issue 23)."""
+        and inflating full ESCO's four matrices took 0.6 s of a server's start
+        (issue 23)."""
         files = [
             folder / "lexical_vocabulary.json",
             folder / "lexical_idf.npy",

@@ -1,13 +1,13 @@
 """Many vacancies without deriving each: stand-ins for memory and scale figures.
 
-Deriving a vacancy with skills on full ESCO takes about half a second of this machine
-(100,000 would take 14 hours), so ``derive_real`` derives a few synthetic vacancies for
-real, as an import does, and ``stand_ins`` makes as many more as asked out of them: each
-stand-in is one of those derivations (same title, text, occupations and skills, so the
-evidence offsets stay true) under its own id, region, postcode, employer and dates from
-the generator, with its vector jittered so no two are equal. Memory depends on the
-shape of the derived data, not on its values; what a search finds among stand-ins says
-nothing about quality. Used by ``overstap bench --vacancies`` and
+Deriving a vacancy with skills on full ESCO takes a sixth of a second or more on this
+machine (100,000 would take 4½ hours at least), so ``derive_real`` derives a few
+synthetic vacancies for real, as an import does, and ``stand_ins`` makes as many more
+as asked out of them: each stand-in is one of those derivations (same title, text,
+occupations and skills, so the evidence offsets stay true) under its own id, region,
+postcode, employer and dates from the generator, with its vector jittered so no two
+are equal. Memory depends on the shape of the derived data, not on its values; what a
+search finds among stand-ins says nothing about quality. Used by ``overstap bench --vacancies`` and
 ``scripts/replica_memory.py``.
 """
 
@@ -98,7 +98,7 @@ def write(store: Store, items: Iterator[DerivedVacancy]) -> dict[str, Any]:
     ordered = sorted(seconds)
     return {
         "written": written,
-        "seconds": round(total, 1),
+        "seconds": round(total, 3),
         "vacancies_per_s": round(written / total, 1) if total else 0.0,
         "batch_p50_ms": round(1000 * ordered[len(ordered) // 2], 1) if ordered else 0.0,
         "batch_max_ms": round(1000 * ordered[-1], 1) if ordered else 0.0,

@@ -546,7 +546,13 @@ def evaluate_melo(
             )
             if level == "concept" and embedder is not None and aggregation in ("max", "lse"):
                 result = evaluate_concepts(
-                    data, melo, embedder, weight, "lse" if aggregation == "lse" else "max", cache
+                    data,
+                    melo,
+                    embedder,
+                    weight,
+                    "lse" if aggregation == "lse" else "max",
+                    cache,
+                    settings.label_index,
                 )
             elif level == "element":
                 result = evaluate(

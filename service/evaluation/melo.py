@@ -122,7 +122,9 @@ def element_index(
         query_vectors, _ = encode_cached(
             embedder, query_texts, "query", cache, on_progress, batches
         )
-    return records, LabelIndex.build(records, vectors, label_index), query_texts, query_vectors
+    # without an embedder the dense channel is empty: nothing to build a graph over
+    kind = label_index if embedder is not None else "flat"
+    return records, LabelIndex.build(records, vectors, kind), query_texts, query_vectors
 
 
 def evaluate(
@@ -204,12 +206,13 @@ def evaluate_concepts(
     lexical_weight: float,
     aggregation: Aggregation,
     cache: EmbeddingCache | None = None,
+    label_index: LabelIndexKind = "auto",
 ) -> dict[str, Any]:
     """Concept-level variant (not MELO's protocol): rank ESCO concepts as the service's
     concept search does, to choose how label scores aggregate into a concept score."""
     concept_of = concept_mapping(folder, dataset)
     _, index, query_texts, query_vectors = element_index(
-        dataset, embedder, cache, concept_of=concept_of
+        dataset, embedder, cache, concept_of=concept_of, label_index=label_index
     )
     ranked = {
         qid: [

@@ -19,6 +19,7 @@ from typing import Literal
 from indexes.leases import BuildLock, SnapshotBusyError
 from indexes.snapshot import SnapshotDirectory
 from service.runtime.live import LiveServices
+from service.runtime.memory import release_freed_memory
 from service.runtime.services import Services, build_snapshot, reopen_services
 from service.settings import Settings
 
@@ -135,6 +136,7 @@ class Reindexer:
                 return False
             fresh: Services = reopen_services(self.settings, self.live.current)
             self.live.swap(fresh)
+            release_freed_memory()  # what the snapshot switched from leaves behind
             return True
 
     def follow(self) -> bool:

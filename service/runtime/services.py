@@ -197,7 +197,6 @@ def reopen_services(settings: Settings, current: Services) -> Services:
         if snapshot.lease is not None:  # not switched to: do not keep it alive
             snapshot.lease.unlink(missing_ok=True)
         raise
-    release_freed_memory()
     return services
 
 

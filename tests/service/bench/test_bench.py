@@ -102,6 +102,7 @@ def test_bench_vacancies_are_a_few_real_derivations_and_stand_ins_of_them(
     from ontology.store import Store
     from ontology.vacancy_store import indexed_vacancies
     from service.bench import harness
+    from service.bench.stand_ins import PREFIX
     from service.runtime.services import open_embedder
     from service.settings import Settings
     from service.vacancies.derive import derivation_key
@@ -122,7 +123,7 @@ def test_bench_vacancies_are_a_few_real_derivations_and_stand_ins_of_them(
         rows = indexed_vacancies(store, key)
     finally:
         store.close()
-    stand_ins = [r for r in rows if r.id.startswith("standin-")]
+    stand_ins = [r for r in rows if r.id.startswith(PREFIX)]
     assert len(stand_ins) == 26 and figures["indexed"] == len(rows) >= 30
-    # each stand-in carries a real derivation's skills, offsets and all
+    # each stand-in carries a real derivation's skills
     assert all(r.skills is not None for r in stand_ins) and any(r.skills for r in stand_ins)
