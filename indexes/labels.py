@@ -172,11 +172,12 @@ class LabelIndex:
             fetch += len(exclude)
             _, ids = self.dense.search(query_vector[None, :], max(fetch, k))
             candidates.update(int(i) for i in ids[0] if i >= 0)
-        lexical_all = np.zeros(len(self), dtype=np.float32)
         if lexical_weight > 0.0:
             lexical_all = self.lexical.dense_scores(query_text)
             matched = np.flatnonzero(lexical_all).astype(np.int32)
             candidates.update(_top_rows(matched, lexical_all[matched], max(CANDIDATES, k)))
+        else:
+            lexical_all = np.zeros(len(self), dtype=np.float32)
         rows = np.array(sorted(candidates.difference(exclude)), dtype=np.int64)
         if allowed is not None:
             rows = rows[allowed[rows]]
