@@ -7,7 +7,7 @@ them, and concept search keeps each concept's best row, reporting which label ma
 
 import json
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexes.ann import HnswShape, IndexKind, VectorIndex, create_index, load_index
-from indexes.lexical import CharNgramIndex
+from indexes.lexical import CharNgramIndex, fold_phrase
 
 CANDIDATES = 200  # per channel; fused and re-ranked exactly
 SOFT_MAX_TEMPERATURE = 0.05
@@ -31,6 +31,8 @@ LabelIndexKind = Literal["auto", "flat", "hnsw"]
 # graph (``scripts.label_index_ab``, docs/performance.md). The default ontology's few
 # thousand rows stay exact.
 HNSW_FROM_ROWS = 20_000
+RECORDS = "records.json"  # the label rows, as columns
+FOLDED = "folded.txt"  # each row's text through ``fold_phrase``, one a line
 # M and efConstruction chosen on ESCO's label vectors with perturbed labels as queries;
 # efSearch on the dev splits (MELO's Dutch titles, Decorte's TECH and HOUSE validation
 # sentences): at 256 the skills' dense recall@10 was 0.981, at 512 0.993 (occupations
@@ -123,11 +125,13 @@ class LabelIndex:
         vectors: NDArray[np.float32],
         dense: VectorIndex,
         lexical: CharNgramIndex,
+        folded: list[str] | None = None,
     ) -> None:
         self.records = records
         self.vectors = vectors
         self.dense = dense
         self.lexical = lexical
+        self._folded = folded
         self._languages = np.array([r.language for r in records], dtype=object)
 
     @classmethod
@@ -147,6 +151,15 @@ class LabelIndex:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    @property
+    def folded(self) -> list[str]:
+        """Each row's text through ``fold_phrase``, in row order: written into the
+        snapshot, because folding full ESCO's 167,000 labels took 1.2 s of a server's
+        start (issue 23); computed on first use for an index built in memory."""
+        if self._folded is None:
+            self._folded = [fold_phrase(r.text) for r in self.records]
+        return self._folded
 
     def search_rows(
         self,
@@ -238,27 +251,60 @@ class LabelIndex:
     def save(self, folder: Path) -> list[Path]:
         """Write rows, vectors, the FAISS file and the lexical matrices into ``folder``."""
         folder.mkdir(parents=True, exist_ok=True)
-        records = folder / "records.jsonl"
-        with records.open("w", encoding="utf-8") as handle:
-            for record in self.records:
-                handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+        records = folder / RECORDS
+        position: dict[str, int] = {}
+        for record in self.records:
+            position.setdefault(record.concept, len(position))
+        columns = {
+            "concepts": list(position),
+            "concept": [position[r.concept] for r in self.records],
+            "language": [r.language for r in self.records],
+            "kind": [r.kind for r in self.records],
+            "text": [r.text for r in self.records],
+        }
+        records.write_text(json.dumps(columns, ensure_ascii=False), encoding="utf-8")
         vectors = folder / "vectors.npy"
         np.save(vectors, self.vectors)
         dense = folder / "dense.faiss"
         self.dense.save(dense)
-        return [records, vectors, dense, *self.lexical.save(folder)]
+        folded = folder / FOLDED
+        # One line a row: a folded text is ASCII without line breaks (``fold_phrase``).
+        folded.write_text("".join(text + "\n" for text in self.folded), encoding="ascii")
+        return [records, vectors, dense, folded, *self.lexical.save(folder)]
 
     @classmethod
     def load(cls, folder: Path) -> "LabelIndex":
         """Read a saved index; vectors are memory-mapped, not copied."""
-        # One parse of the whole file as a JSON array: 167,000 separate ``json.loads``
-        # calls took 1.7 of the 2.6 s a full-ESCO snapshot needed to load (profiled).
-        lines = (folder / "records.jsonl").read_text(encoding="utf-8").splitlines()
-        rows = json.loads("[" + ",".join(line for line in lines if line.strip()) + "]")
-        records = [LabelRecord(**row) for row in rows]
+        records = _read_records(folder)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         dense = load_index(folder / "dense.faiss")
-        return cls(records, vectors, dense, CharNgramIndex.load(folder))
+        folded = None
+        if (folder / FOLDED).exists():  # snapshots from before issue 23 fold on first use
+            folded = (folder / FOLDED).read_text(encoding="ascii").split("\n")[:-1]
+            if len(folded) != len(records):
+                raise ValueError(f"{folder / FOLDED}: {len(folded)} lines for {len(records)} rows")
+        return cls(records, vectors, dense, CharNgramIndex.load(folder), folded)
+
+
+def _read_records(folder: Path) -> list[LabelRecord]:
+    """The rows ``save`` wrote: columns, each concept written once (parsing a JSON
+    object a row took 0.35 of the 0.5 s full ESCO's 167,000 rows now take, issue 23),
+    or the object a line of a snapshot from before."""
+    if not (folder / RECORDS).exists():
+        lines = (folder / "records.jsonl").read_text(encoding="utf-8").splitlines()
+        rows = json.loads("[" + ",".join(line for line in lines if line.strip()) + "]")
+        return [LabelRecord(**row) for row in rows]
+    columns = json.loads((folder / RECORDS).read_text(encoding="utf-8"))
+    concepts: list[str] = columns["concepts"]
+    shared: dict[str, str] = {}  # a handful of languages and kinds, each string once
+    return [
+        LabelRecord(
+            concepts[c], shared.setdefault(language, language), shared.setdefault(kind, kind), text
+        )
+        for c, language, kind, text in zip(
+            columns["concept"], columns["language"], columns["kind"], columns["text"], strict=True
+        )
+    ]
 
 
 def records_of(rows: Iterable[tuple[str, str, str, str]]) -> list[LabelRecord]:

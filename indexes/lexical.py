@@ -30,6 +30,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
 
 
+def fold_phrase(text: str) -> str:
+    """``fold`` with whitespace runs made one space and the ends trimmed: a label as
+    the match compares it with the phrases of a story."""
+    return " ".join(fold(text).split())
+
+
 def char_ngrams(text: str) -> list[str]:
     """The 1–3-grams scikit-learn's ``analyzer="char"`` yields for ``fold(text)``."""
     folded = _RUNS_OF_WHITESPACE.sub(" ", fold(text))

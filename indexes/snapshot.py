@@ -45,7 +45,10 @@ COLLECTIONS: dict[str, ConceptKind] = {
 }
 MANIFEST = "manifest.json"
 ACTIVE = "ACTIVE"
-FORMAT = 1
+# 2 (issue 23): label rows as columns (``records.json``) and their folded texts; a
+# release before it cannot read a format-2 snapshot (roll back = re-index), this one
+# reads both.
+FORMAT = 2
 
 
 def _search_clean(kind: ConceptKind) -> Callable[[str], str]:
@@ -301,6 +304,11 @@ class SnapshotDirectory:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise SnapshotError(f"snapshot {snapshot_id} has no readable manifest: {exc}") from exc
+        if int(manifest.get("format", 1)) > FORMAT:
+            raise SnapshotError(
+                f"snapshot {snapshot_id} has format {manifest['format']}, newer than this "
+                f"release reads ({FORMAT}); run `overstap reindex` with this release"
+            )
         built_with = manifest.get("embedder", {})
         if (built_with.get("name"), built_with.get("dimension")) != (
             embedder.name,

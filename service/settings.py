@@ -81,6 +81,14 @@ class Settings(BaseSettings):
         "concurrency comes from parallel requests, so one thread each avoids pools "
         "fighting over the cores (see docs/performance.md).",
     )
+    request_cores: int | None = Field(
+        default=None,
+        ge=1,
+        description="With one thread a call (`request_threads`), the cores one request's "
+        "embedding call may spread its batches over while no other call is running "
+        "(a lone match or extraction then uses the idle cores; under load each call "
+        "keeps to one); default: all cores, 1: never spread.",
+    )
     ray_address: str | None = Field(
         default=None,
         description="Run the batch embedding and vacancy derivation of `reindex`, "

@@ -86,13 +86,19 @@ def resolve_spec(spec: str, models_dir: Path) -> ModelSource:
 
 
 def load_embedder(
-    spec: str, models_dir: Path, runtime: Runtime = "torch", threads: int | None = None
+    spec: str,
+    models_dir: Path,
+    runtime: Runtime = "torch",
+    threads: int | None = None,
+    spare_cores: int = 1,
 ) -> Embedder:
     """The embedder a settings string names, on the runtime asked for.
 
     ``onnx`` uses the model's verified ONNX export from ``models_dir/onnx``, exporting it
     first when there is none (the only time torch is loaded on that path); ``threads``
-    is the per-call thread count (default: every core)."""
+    is the per-call thread count (default: every core); ``spare_cores``: with one
+    thread a call, the cores a lone call may spread its batches over (ONNX runtimes,
+    ``indexes.embedding.onnx.runtime.SpareCores``)."""
     source = resolve_spec(spec, models_dir)
     wanted = threads or os.cpu_count() or 1
     if runtime == "torch":
@@ -102,10 +108,12 @@ def load_embedder(
         )
     if runtime not in ("onnx", "onnx-int8"):
         raise EmbedderError(f"unknown runtime {runtime!r}: use 'onnx', 'onnx-int8' or 'torch'")
-    return _load_onnx(source, models_dir / "onnx", wanted, runtime == "onnx-int8")
+    return _load_onnx(source, models_dir / "onnx", wanted, runtime == "onnx-int8", spare_cores)
 
 
-def _load_onnx(source: ModelSource, onnx_root: Path, threads: int, int8: bool) -> Embedder:
+def _load_onnx(
+    source: ModelSource, onnx_root: Path, threads: int, int8: bool, spare_cores: int
+) -> Embedder:
     name = source.name + INT8_SUFFIX if int8 else source.name
     folder = onnx_folder_for(onnx_root, name)
     manifest = read_onnx_manifest(folder)
@@ -130,6 +138,7 @@ def _load_onnx(source: ModelSource, onnx_root: Path, threads: int, int8: bool) -
         int(manifest["dimension"]),
         threads,
         source.calibration,
+        spare_cores,
     )
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Literal
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from indexes.vacancy_index import VacancyIndex
@@ -120,22 +121,30 @@ class Matcher:
     # -- set-up -----------------------------------------------------------------------
 
     def _skill_vectors(self) -> dict[str, NDArray[np.float32]]:
-        """A skill's vector: the normalised mean of its preferred labels' vectors."""
+        """A skill's vector: the normalised mean of its preferred labels' vectors (of
+        all its labels when it has no preferred one). Summed in one pass over the rows,
+        not a mean per skill: 13,896 small means cost a quarter of a second of start on
+        ESCO (issue 23)."""
         index = self.catalog.snapshot.collections.get(COLLECTION_OF[ConceptKind.SKILL])
-        if index is None:
+        if index is None or not index.records:
             return {}
-        rows: dict[str, list[int]] = {}
-        fallback: dict[str, list[int]] = {}
+        preferred = {r.concept for r in index.records if r.kind == "preferred"}
+        position: dict[str, int] = {}
+        rows: list[int] = []
+        owners: list[int] = []
         for row, record in enumerate(index.records):
-            target = rows if record.kind == "preferred" else fallback
-            target.setdefault(record.concept, []).append(row)
-        vectors: dict[str, NDArray[np.float32]] = {}
-        for concept in set(rows) | set(fallback):
-            chosen = rows.get(concept) or fallback[concept]
-            mean = np.asarray(index.vectors[chosen], dtype=np.float32).mean(axis=0)
-            norm = float(np.linalg.norm(mean)) or 1.0
-            vectors[concept] = (mean / norm).astype(np.float32)
-        return vectors
+            if record.kind == "preferred" or record.concept not in preferred:
+                rows.append(row)
+                owners.append(position.setdefault(record.concept, len(position)))
+        # skills × rows, a one where a row belongs to a skill: the product sums them.
+        membership = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (owners, np.arange(len(rows)))),
+            shape=(len(position), len(rows)),
+        )
+        sums = np.asarray(membership @ index.vectors[rows])
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        unit = (sums / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+        return {concept: unit[i] for concept, i in position.items()}
 
     def _technical_occupations(self) -> set[str]:
         members = queries.scheme_members(self.catalog.store, TECHNICAL_COLLECTION)

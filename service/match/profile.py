@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from indexes.labels import LabelRecord
-from indexes.lexical import fold
+from indexes.lexical import fold, fold_phrase
 from models.vocabulary import ConceptKind
 from ontology.queries import Requirement, TrainingView, preferred_labels
 from service.catalog import COLLECTION_OF, Catalog, display_label
@@ -208,7 +208,7 @@ class ProfileReader:
         result: list[Resolution | None] = []
         unplaced: list[int] = []
         for i, text in enumerate(texts):
-            concepts = self._exact[kind].get(_folded(text), [])
+            concepts = self._exact[kind].get(fold_phrase(text), [])
             if len(concepts) == 1:
                 result.append(
                     Resolution(field, text, kind, concepts[0], "exact label", "hoog", 1.0)
@@ -424,14 +424,11 @@ class ProfileReader:
                     add(taught, ProfileEvidence(r.kind.value, r.concept, 1.0))
 
 
-def _folded(text: str) -> str:
-    return " ".join(fold(text).split())
-
-
 def _folded_labels(catalog: Catalog, kind: ConceptKind) -> list[tuple[LabelRecord, str]]:
-    """The snapshot's label rows of ``kind``, each with its folded text."""
+    """The snapshot's label rows of ``kind``, each with its folded text (stored in the
+    snapshot)."""
     index = catalog.snapshot.collections.get(COLLECTION_OF[kind])
-    return [(record, _folded(record.text)) for record in (index.records if index else [])]
+    return list(zip(index.records, index.folded, strict=True)) if index else []
 
 
 def _phrases(labels: Sequence[tuple[LabelRecord, str]]) -> dict[str, list[str]]:

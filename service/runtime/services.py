@@ -7,6 +7,7 @@ is useful without a separate step.
 """
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from service.catalog import SUGGEST_LEXICAL_WEIGHT, Catalog
 from service.extraction.extractor import SkillExtractor
 from service.match.matcher import Matcher
 from service.match.scoring import MatchSettings
-from service.runtime.memory import release_freed_memory
+from service.runtime.memory import collection_paused, release_freed_memory
 from service.settings import Settings
 from service.vacancies.derive import VacancyDeriver, derivation_key
 from service.vacancies.service import VacancyService
@@ -34,9 +35,19 @@ start_log = logging.getLogger("overstap.start")
 
 def open_embedder(settings: Settings, serving: bool = False) -> Embedder:
     """The configured embedder on the configured runtime: one thread per call in a
-    server (``request_threads``), every core (``threads``) in batch jobs."""
-    threads = settings.request_threads if serving else settings.threads
-    return load_embedder(settings.embedder, settings.models_dir, settings.runtime, threads)
+    server (``request_threads``, spreading a lone call over ``request_cores``), every
+    core (``threads``) in batch jobs."""
+    if not serving:
+        return load_embedder(
+            settings.embedder, settings.models_dir, settings.runtime, settings.threads
+        )
+    return load_embedder(
+        settings.embedder,
+        settings.models_dir,
+        settings.runtime,
+        settings.request_threads,
+        settings.request_cores or os.cpu_count() or 1,
+    )
 
 
 def limit_search_threads(threads: int) -> None:
@@ -130,7 +141,9 @@ def open_catalog(
                 )
                 if progress:
                     progress.finish()
-    return Catalog(store, embedder, directory.open_active(embedder), settings.lexical_weight)
+    with collection_paused():  # the snapshot's rows stay (service.runtime.memory)
+        snapshot = directory.open_active(embedder)
+    return Catalog(store, embedder, snapshot, settings.lexical_weight)
 
 
 def open_deriver(
@@ -177,8 +190,9 @@ def open_services(
     catalog = open_catalog(settings, store, embedder, serving)
     key = derivation_key(catalog.embedder)
     margin = catalog.embedder.calibration.margin(OCCUPATION_MARGIN)
-    index = VacancyIndex.load(store, key, catalog.embedder.dimension, margin)
-    services = _assemble(catalog, index, settings)
+    with collection_paused():  # what is built here stays (service.runtime.memory)
+        index = VacancyIndex.load(store, key, catalog.embedder.dimension, margin)
+        services = _assemble(catalog, index, settings)
     if catch_up:
         services.vacancies.catch_up(on_vacancies)
     release_freed_memory()  # what parsing the snapshot and the vacancies left behind
@@ -189,10 +203,12 @@ def reopen_services(settings: Settings, current: Services) -> Services:
     """Services over the snapshot that is active now, sharing the current embedder,
     store and vacancy index: what a re-index switches to."""
     catalog = current.catalog
-    snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
+    with collection_paused():
+        snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
     fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
     try:
-        services = _assemble(fresh, current.vacancies.index, settings)
+        with collection_paused():
+            services = _assemble(fresh, current.vacancies.index, settings)
     except BaseException:
         if snapshot.lease is not None:  # not switched to: do not keep it alive
             snapshot.lease.unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 import json
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,17 @@ from numpy.typing import NDArray
 from indexes.ann import FaissIndex, HnswShape, IvfShape, create_index, load_index
 from indexes.embedding.base import EmbedderError, TextKind
 from indexes.embedding.cache import EmbeddingCache, encode_cached
-from indexes.labels import HNSW_FROM_ROWS, LABEL_HNSW, LabelIndex, LabelRecord, dense_kind
-from indexes.snapshot import SnapshotDirectory, SnapshotError, texts_to_embed
+from indexes.labels import (
+    FOLDED,
+    HNSW_FROM_ROWS,
+    LABEL_HNSW,
+    RECORDS,
+    LabelIndex,
+    LabelRecord,
+    dense_kind,
+)
+from indexes.lexical import fold_phrase
+from indexes.snapshot import FORMAT, SnapshotDirectory, SnapshotError, texts_to_embed
 from ontology.default import load_default
 from ontology.store import Store
 from tests.support.fakes import HashingEmbedder
@@ -161,6 +171,32 @@ def _tiny_index() -> tuple[LabelIndex, HashingEmbedder]:
     embedder = HashingEmbedder()
     vectors = embedder.encode([r.text for r in records], "query")
     return LabelIndex.build(records, vectors), embedder
+
+
+def test_label_rows_and_their_folded_texts_load_from_both_layouts(tmp_path: Path) -> None:
+    """Rows are saved as columns with their folded texts (issue 23); a collection saved
+    before, a JSON object a line and nothing folded, loads to the same rows and folds
+    them on first use."""
+    tiny, embedder = _tiny_index()
+    records = [*tiny.records, LabelRecord("occ:x", "nl", "alternative", " Coördinator\tBOUW ")]
+    index = LabelIndex.build(records, embedder.encode([r.text for r in records], "query"))
+    index.save(tmp_path)
+    loaded = LabelIndex.load(tmp_path)
+    assert loaded.records == index.records
+    assert loaded.folded == [fold_phrase(r.text) for r in index.records]
+    assert loaded.folded[-1] == "coordinator bouw"
+
+    (tmp_path / RECORDS).unlink()
+    (tmp_path / FOLDED).unlink()
+    with (tmp_path / "records.jsonl").open("w", encoding="utf-8") as handle:
+        for record in index.records:
+            handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+    old = LabelIndex.load(tmp_path)
+    assert old.records == index.records and old.folded == loaded.folded
+
+    (tmp_path / FOLDED).write_text("one line\n", encoding="ascii")  # rows and lines differ
+    with pytest.raises(ValueError, match="1 lines for 7 rows"):
+        LabelIndex.load(tmp_path)
 
 
 def test_lexical_channel_finds_a_misspelling_dense_cannot() -> None:
@@ -427,6 +463,19 @@ def test_manifest_mismatch_is_a_clear_error(default_store: Store, tmp_path: Path
         directory.load(HashingEmbedder(dims=32))
     with pytest.raises(SnapshotError, match="test:other"):
         directory.load(HashingEmbedder(model_name="test:other"))
+
+
+def test_a_snapshot_of_a_later_format_is_refused_by_name(
+    default_store: Store, tmp_path: Path
+) -> None:
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    built = directory.build(default_store, HashingEmbedder(), None).snapshot_id
+    manifest_path = tmp_path / "snapshots" / built / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format"] = FORMAT + 1
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(SnapshotError, match=rf"format {FORMAT + 1}, newer.*overstap reindex"):
+        directory.load(HashingEmbedder())
 
 
 def test_a_build_that_dies_halfway_leaves_the_active_snapshot(

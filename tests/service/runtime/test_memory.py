@@ -1,10 +1,14 @@
-"""Freed start-up memory goes back to the system (glibc, as on the project's machines)."""
+"""Start-up's memory: the collector paused while services are built, freed pages handed
+back to the system (glibc, as on the project's machines)."""
 
+import gc
 import platform
 import subprocess
 import sys
 
 import pytest
+
+from service.runtime.memory import collection_paused
 
 # In a fresh interpreter, as a server's start-up is: a long test process's heap holds
 # whatever earlier tests left, and glibc then reuses freed pages instead.
@@ -36,3 +40,23 @@ def test_freed_heap_pages_are_returned() -> None:
     trimmed, before, after, kept = done.stdout.split()
     assert trimmed == "True" and kept == "2000"
     assert float(after) < float(before) - 100
+
+
+def test_the_collector_is_paused_while_services_are_built_and_on_again_after() -> None:
+    assert gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled()
+        with collection_paused():  # a re-index opening while a start-up still builds
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # on only when the last block ends
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collection_paused():
+        raise RuntimeError("a failed start")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collection_paused():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
