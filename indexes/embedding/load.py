@@ -86,19 +86,13 @@ def resolve_spec(spec: str, models_dir: Path) -> ModelSource:
 
 
 def load_embedder(
-    spec: str,
-    models_dir: Path,
-    runtime: Runtime = "torch",
-    threads: int | None = None,
-    spare_cores: int = 1,
+    spec: str, models_dir: Path, runtime: Runtime = "torch", threads: int | None = None
 ) -> Embedder:
     """The embedder a settings string names, on the runtime asked for.
 
     ``onnx`` uses the model's verified ONNX export from ``models_dir/onnx``, exporting it
     first when there is none (the only time torch is loaded on that path); ``threads``
-    is the per-call thread count (default: every core); ``spare_cores``: with one
-    thread a call, the cores a lone call may spread its batches over (ONNX runtimes,
-    ``indexes.embedding.onnx.runtime.SpareCores``)."""
+    is the per-call thread count (default: every core)."""
     source = resolve_spec(spec, models_dir)
     wanted = threads or os.cpu_count() or 1
     if runtime == "torch":
@@ -108,12 +102,10 @@ def load_embedder(
         )
     if runtime not in ("onnx", "onnx-int8"):
         raise EmbedderError(f"unknown runtime {runtime!r}: use 'onnx', 'onnx-int8' or 'torch'")
-    return _load_onnx(source, models_dir / "onnx", wanted, runtime == "onnx-int8", spare_cores)
+    return _load_onnx(source, models_dir / "onnx", wanted, runtime == "onnx-int8")
 
 
-def _load_onnx(
-    source: ModelSource, onnx_root: Path, threads: int, int8: bool, spare_cores: int
-) -> Embedder:
+def _load_onnx(source: ModelSource, onnx_root: Path, threads: int, int8: bool) -> Embedder:
     name = source.name + INT8_SUFFIX if int8 else source.name
     folder = onnx_folder_for(onnx_root, name)
     manifest = read_onnx_manifest(folder)
@@ -138,7 +130,6 @@ def _load_onnx(
         int(manifest["dimension"]),
         threads,
         source.calibration,
-        spare_cores,
     )
 
 

