@@ -82,7 +82,9 @@ class Matcher:
         self.extractor = extractor
         self.vacancies = vacancies
         store = catalog.store
-        self.requirements = queries.requirements(store)
+        # As indexed (the snapshot's copy; an older snapshot has none: the store's).
+        stored = catalog.snapshot.requirements
+        self.requirements = stored if stored is not None else queries.requirements(store)
         calibration = catalog.embedder.calibration
         settings = (
             (settings or MatchSettings()).for_ontology(len(self.requirements)).on_scale(calibration)

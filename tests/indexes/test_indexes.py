@@ -24,7 +24,14 @@ from indexes.labels import (
     dense_kind,
 )
 from indexes.lexical import fold_phrase
-from indexes.snapshot import FORMAT, SnapshotDirectory, SnapshotError, texts_to_embed
+from indexes.snapshot import (
+    FORMAT,
+    REQUIREMENTS,
+    SnapshotDirectory,
+    SnapshotError,
+    texts_to_embed,
+)
+from ontology import queries
 from ontology.default import load_default
 from ontology.store import Store
 from tests.support.fakes import HashingEmbedder
@@ -476,6 +483,28 @@ def test_a_snapshot_of_a_later_format_is_refused_by_name(
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(SnapshotError, match=rf"format {FORMAT + 1}, newer.*overstap reindex"):
         directory.load(HashingEmbedder())
+
+
+def test_a_snapshot_keeps_the_requirements_the_store_had(
+    default_store: Store, tmp_path: Path
+) -> None:
+    """The occupations' requirements are written into the snapshot (a server reads them
+    there, not through a join of the store); an older snapshot has none, a damaged file
+    is an error naming the snapshot."""
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    built = directory.build(default_store, HashingEmbedder(), None).snapshot_id
+    expected = queries.requirements(default_store)
+    assert sum(map(len, expected.values())) > 100
+    assert directory.load(HashingEmbedder()).requirements == expected
+
+    path = tmp_path / "snapshots" / built / REQUIREMENTS
+    columns = json.loads(path.read_text())
+    columns["count"][0] += 1  # one row claimed that is not there
+    path.write_text(json.dumps(columns))
+    with pytest.raises(SnapshotError, match=f"{built}: unreadable requirements"):
+        directory.load(HashingEmbedder())
+    path.unlink()
+    assert directory.load(HashingEmbedder()).requirements is None
 
 
 def test_a_build_that_dies_halfway_leaves_the_active_snapshot(
