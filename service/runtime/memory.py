@@ -3,10 +3,11 @@ back to the operating system after.
 
 Start-up builds millions of objects that all stay (label rows, requirements, 100,000
 vacancies); every few hundred allocations the cyclic collector runs and, as the heap
-grows, scans all of them again to find nothing. Paused while the services are built,
-the full ESCO with 100,000 vacancies opened in 4.6 instead of 6.9 s in-process, the
-matcher in 0.7 instead of 1.4 s (issue 23, docs/performance.md). Reference counting
-frees everything as before; only cycles wait until the collector runs again.
+grows, scans all of them again to find nothing. Paused while the services are built
+(full ESCO, 100,000 vacancies, in-process), the vacancy index loaded in 3.8 instead of
+5.5 s and the matcher was built in 0.7 instead of 1.4 s (issue 23,
+docs/performance.md). Reference counting frees everything as before; only cycles wait
+until the collector runs again.
 
 Loading a snapshot and 100,000 vacancies parses hundreds of megabytes of JSON and SQL
 rows that are freed again at once; glibc's allocator keeps those pages for reuse, so a
