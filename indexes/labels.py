@@ -296,6 +296,10 @@ def _read_records(folder: Path) -> list[LabelRecord]:
         return [LabelRecord(**row) for row in rows]
     columns = json.loads((folder / RECORDS).read_text(encoding="utf-8"))
     concepts: list[str] = columns["concepts"]
+    if columns["concept"] and not 0 <= min(columns["concept"]) <= max(columns["concept"]) < len(
+        concepts
+    ):
+        raise ValueError(f"{folder / RECORDS}: a row names a concept that is not listed")
     shared: dict[str, str] = {}  # a handful of languages and kinds, each string once
     return [
         LabelRecord(

@@ -23,7 +23,7 @@ from indexes.confidence import Bands, calibrate, calibration_queries
 from indexes.embedding.base import Embedder, TextKind
 from indexes.embedding.cache import EmbeddingCache, encode_cached
 from indexes.folders import sha256_file
-from indexes.labels import LabelIndex, LabelIndexKind, records_of
+from indexes.labels import FOLDED, RECORDS, LabelIndex, LabelIndexKind, records_of
 from indexes.leases import (
     BuildLock,
     SnapshotBusyError,
@@ -308,11 +308,29 @@ class SnapshotDirectory:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise SnapshotError(f"snapshot {snapshot_id} has no readable manifest: {exc}") from exc
-        if int(manifest.get("format", 1)) > FORMAT:
+        written_as = manifest.get("format", 1)
+        if not isinstance(written_as, int) or written_as > FORMAT:
             raise SnapshotError(
-                f"snapshot {snapshot_id} has format {manifest['format']}, newer than this "
-                f"release reads ({FORMAT}); run `overstap reindex` with this release"
+                f"snapshot {snapshot_id} has format {written_as!r}, not one this release "
+                f"reads (up to {FORMAT}); run `overstap reindex` with this release"
             )
+        # From format 2 the stored start-up data must be there: none would silently
+        # mean folding every label and reading the store's requirements instead.
+        expected = (
+            [
+                REQUIREMENTS,
+                *(
+                    f"{name}/{part}"
+                    for name in manifest["collections"]
+                    for part in (RECORDS, FOLDED)
+                ),
+            ]
+            if written_as >= 2
+            else []
+        )
+        missing = [part for part in expected if not (folder / part).exists()]
+        if missing:
+            raise SnapshotError(f"snapshot {snapshot_id} is missing {', '.join(missing)}")
         built_with = manifest.get("embedder", {})
         if (built_with.get("name"), built_with.get("dimension")) != (
             embedder.name,
@@ -327,7 +345,10 @@ class SnapshotDirectory:
             for relative, checksum in manifest["files"].items():
                 if sha256_file(folder / relative) != checksum:
                     raise SnapshotError(f"snapshot {snapshot_id}: {relative} is damaged")
-        collections = {name: LabelIndex.load(folder / name) for name in manifest["collections"]}
+        try:
+            collections = {name: LabelIndex.load(folder / name) for name in manifest["collections"]}
+        except (ValueError, LookupError, TypeError) as exc:
+            raise SnapshotError(f"snapshot {snapshot_id}: unreadable label rows: {exc}") from exc
         # Snapshots built before issue 20 have none: the match then scores without them.
         try:
             profiles = (
@@ -341,7 +362,7 @@ class SnapshotDirectory:
                 if (folder / REQUIREMENTS).exists()
                 else None
             )
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, LookupError, TypeError) as exc:
             raise SnapshotError(f"snapshot {snapshot_id}: unreadable requirements: {exc}") from exc
         return Snapshot(snapshot_id, folder, manifest, collections, profiles, requirements)
 
@@ -396,6 +417,10 @@ def _load_requirements(path: Path) -> dict[str, list[queries.Requirement]]:
     columns = json.loads(path.read_text(encoding="utf-8"))
     if sum(columns["count"]) != len(columns["skill"]):
         raise ValueError(f"{path}: the occupations' counts do not add up to the rows")
+    if columns["skill"] and not 0 <= min(columns["skill"]) <= max(columns["skill"]) < len(
+        columns["skills"]
+    ):
+        raise ValueError(f"{path}: a row names a skill that is not listed")
     skills: list[str] = columns["skills"]
     relations: dict[str, str] = {}  # "essential" and "optional", each string once
     rows = iter(zip(columns["skill"], columns["relation"], columns["weight"], strict=True))

@@ -24,11 +24,11 @@ T = TypeVar("T")
 
 
 class SpareCores:
-    """The cores of one process and how many spreading calls are running."""
+    """The cores of one process and how many of them running calls hold."""
 
     def __init__(self, cores: int) -> None:
         self.cores = max(1, cores)
-        self._running = 0
+        self._granted = 0
         self._lock = threading.Lock()
         self._pool = (
             ThreadPoolExecutor(self.cores - 1, thread_name_prefix="spare-core")
@@ -38,30 +38,65 @@ class SpareCores:
 
     @contextmanager
     def share(self) -> Iterator[int]:
-        """How many workers this call may use (1 and up) while it runs."""
+        """How many workers this call may use (1 and up) while it runs: the cores no
+        other call holds, or its own one."""
         with self._lock:
-            self._running += 1
-            workers = max(1, self.cores - self._running + 1)
+            workers = max(1, self.cores - self._granted)
+            self._granted += workers
         try:
             yield workers
         finally:
             with self._lock:
-                self._running -= 1
+                self._granted -= workers
 
     def run_each(self, workers: int, jobs: Sequence[T], run: Callable[[T], None]) -> None:
-        """``run(job)`` for every job: the calling thread takes every ``workers``-th job,
-        helpers the others, interleaved so each gets a similar share."""
-        if workers <= 1 or self._pool is None or len(jobs) < 2:
+        """``run(job)`` for every job, the calling thread and up to ``workers - 1``
+        helpers taking the next job as each finishes one. A helper that has not started
+        when the jobs run out is called off, so the caller never waits for a pool busy
+        with other calls; a job from a helper runs its own spreading inline."""
+        if workers <= 1 or self._pool is None or len(jobs) < 2 or _INSIDE.helper:
             _run_all(run, jobs)
             return
-        shares = [jobs[k::workers] for k in range(min(workers, len(jobs)))]
-        helpers = [self._pool.submit(_run_all, run, share) for share in shares[1:]]
+        positions = iter(range(len(jobs)))
+        taking = threading.Lock()
+
+        def drain() -> None:
+            while True:
+                with taking:
+                    at = next(positions, -1)
+                if at < 0:
+                    return
+                run(jobs[at])
+
+        def helper() -> None:
+            _INSIDE.helper = True
+            try:
+                drain()
+            finally:
+                _INSIDE.helper = False
+
+        helpers = [self._pool.submit(helper) for _ in range(min(workers, len(jobs)) - 1)]
         try:
-            _run_all(run, shares[0])
+            drain()
         finally:
-            wait(helpers)  # never return (or raise) while a helper still writes
-        for helper in helpers:
-            helper.result()
+            # One still queued behind other calls' work is called off (and never
+            # waited for); one that started is waited for: it may still be writing.
+            started = [helper for helper in helpers if not helper.cancel()]
+            wait(started)
+        for done in started:
+            done.result()
+
+    def close(self) -> None:
+        """Let the helper threads end (a server switching its setting, tests)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _Inside(threading.local):
+    helper = False
+
+
+_INSIDE = _Inside()
 
 
 def _run_all(run: Callable[[T], None], jobs: Sequence[T]) -> None:
@@ -69,23 +104,27 @@ def _run_all(run: Callable[[T], None], jobs: Sequence[T]) -> None:
         run(job)
 
 
-_CURRENT: list[SpareCores] = []  # the process's, once a server turned it on
+class _Current:
+    spare: SpareCores | None = None  # the process's, once a server turned it on
+
+
+_CURRENT = _Current()
 
 
 def use_spare_cores(cores: int) -> None:
     """Let calls in this process spread over ``cores`` (a server, at start); 1 or less
     turns spreading off."""
-    _CURRENT.clear()
-    if cores > 1:
-        _CURRENT.append(SpareCores(cores))
+    previous, _CURRENT.spare = _CURRENT.spare, SpareCores(cores) if cores > 1 else None
+    if previous is not None:
+        previous.close()
 
 
 def run_spread(jobs: Sequence[T], run: Callable[[T], None]) -> None:
     """``run(job)`` for every job, on the cores no other call is using when a server
     turned spreading on; one after another otherwise."""
-    if not _CURRENT:
+    spare = _CURRENT.spare
+    if spare is None:
         _run_all(run, jobs)
         return
-    spare = _CURRENT[0]
     with spare.share() as workers:
         spare.run_each(workers, jobs, run)

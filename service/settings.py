@@ -85,9 +85,10 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         description="With one thread a call (`request_threads`), the cores one request's "
-        "embedding call may spread its batches over while no other call is running "
-        "(a lone match or extraction then uses the idle cores; under load each call "
-        "keeps to one); default: all cores, 1: never spread.",
+        "model batches and label searches may spread over while no other request holds "
+        "them (a lone match or extraction then uses the idle cores; under load each "
+        "keeps to one); default: the cores the process may run on (set it to a "
+        "container's CPU quota), 1: never spread.",
     )
     ray_address: str | None = Field(
         default=None,

@@ -34,6 +34,7 @@ from service.api.protocol import HttpProtocol
 from service.api.routes import admin, concepts, health, match, meta, search, vacancies
 from service.logs import REQUEST_ID, AccessLog
 from service.runtime.live import LiveServices
+from service.runtime.memory import freeze_start_up, thaw_start_up
 from service.runtime.reindex import Reindexer
 from service.runtime.services import Services, open_services
 from service.settings import Settings, get_settings
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = Store(settings.resolved_database_url, settings.db_upgrade)
         app.state.store = store
         services = await run_in_threadpool(partial(open_services, settings, store, serving=True))
+        freeze_start_up()  # no first-request collection through all of it (thawed below)
         live = LiveServices(services, _retire(settings))
         reindexer = Reindexer(settings, live)
         app.state.live, app.state.reindexer = live, reindexer
@@ -144,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if lease is not None:
                 lease.unlink(missing_ok=True)
             store.close()
+            thaw_start_up()  # what this app built can be collected again
 
     # The documentation page (/docs) with its scripts and styles served by this process
     # (fastapi-offline carries them): the service runs where there is no internet, and

@@ -318,7 +318,7 @@ def _floor(settings: Any, load: Load, stage: Stage) -> tuple[dict[str, Any], dic
     the same queries) and each endpoint's service call without HTTP, all with the
     server's thread configuration."""
     from indexes.embedding.load import resolve_spec
-    from indexes.embedding.torch_runtime import SentenceTransformerEmbedder
+    from indexes.embedding.torch_runtime import SentenceTransformerEmbedder, configure_threads
     from ontology.store import Store
     from service.bench.payloads import SEARCH_QUERIES
     from service.runtime.services import open_services
@@ -331,6 +331,9 @@ def _floor(settings: Any, load: Load, stage: Stage) -> tuple[dict[str, Any], dic
         embedder = catalog.embedder
         source = resolve_spec(settings.embedder, settings.models_dir)
         reference = SentenceTransformerEmbedder(source.target, source.name, source.prefixes)
+        # Like for like: torch on the threads a request has. Left alone, torch's count
+        # followed whichever thread's OpenMP setting it met (1 in one run, 2 in the next).
+        configure_threads(settings.request_threads)
         collections = catalog.snapshot.collections
         embed: list[float] = []
         plain: list[float] = []

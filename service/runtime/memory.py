@@ -7,7 +7,9 @@ grows, scans all of them again to find nothing. Paused while the services are bu
 (full ESCO, 100,000 vacancies, in-process), the vacancy index loaded in 3.8 instead of
 5.5 s and the matcher was built in 0.7 instead of 1.4 s (issue 23,
 docs/performance.md). Reference counting frees everything as before; only cycles wait
-until the collector runs again.
+until the collector runs again. A server then freezes what it built (``gc.freeze``), so
+the first collection after the pause does not scan it all inside a request, and thaws it
+before a re-index switches away from it.
 
 Loading a snapshot and 100,000 vacancies parses hundreds of megabytes of JSON and SQL
 rows that are freed again at once; glibc's allocator keeps those pages for reuse, so a
@@ -52,6 +54,21 @@ def collection_paused() -> Iterator[None]:
             _PAUSES.count -= 1
             if _PAUSES.count == 0 and _PAUSES.was_enabled:
                 gc.enable()
+
+
+def freeze_start_up() -> None:
+    """Set everything start-up built aside from the collector (``gc.freeze``): after a
+    pause, the millions of objects it allocated would all sit in the youngest
+    generation, and the first collection, in the first request, would scan them all.
+    Frozen, they are never scanned; reference counting still frees them."""
+    gc.freeze()
+
+
+def thaw_start_up() -> None:
+    """Hand the frozen start-up objects back to the collector (``gc.unfreeze``), before
+    a re-index switches away from them: a reference cycle among them would otherwise
+    keep the old snapshot in memory for good."""
+    gc.unfreeze()
 
 
 def _malloc_trim() -> Callable[[int], int] | None:

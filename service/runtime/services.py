@@ -26,7 +26,7 @@ from service.catalog import SUGGEST_LEXICAL_WEIGHT, Catalog
 from service.extraction.extractor import SkillExtractor
 from service.match.matcher import Matcher
 from service.match.scoring import MatchSettings
-from service.runtime.memory import collection_paused, release_freed_memory
+from service.runtime.memory import collection_paused, release_freed_memory, thaw_start_up
 from service.settings import Settings
 from service.vacancies.derive import VacancyDeriver, derivation_key
 from service.vacancies.service import VacancyService
@@ -36,30 +36,26 @@ start_log = logging.getLogger("overstap.start")
 
 def open_embedder(settings: Settings, serving: bool = False) -> Embedder:
     """The configured embedder on the configured runtime: one thread per call in a
-    server (``request_threads``; a lone request spreads over ``request_cores``,
-    ``indexes.spare_cores``), every core (``threads``) in batch jobs."""
-    if not serving:
-        return load_embedder(
-            settings.embedder, settings.models_dir, settings.runtime, settings.threads
-        )
-    # Spreading is for one-thread calls; wider ones would oversubscribe the cores.
-    one_thread = settings.request_threads == 1
-    use_spare_cores((settings.request_cores or os.cpu_count() or 1) if one_thread else 1)
-    return load_embedder(
-        settings.embedder, settings.models_dir, settings.runtime, settings.request_threads
-    )
+    server (``request_threads``), every core (``threads``) in batch jobs."""
+    threads = settings.request_threads if serving else settings.threads
+    return load_embedder(settings.embedder, settings.models_dir, settings.runtime, threads)
 
 
-def limit_search_threads(threads: int) -> None:
+def limit_search_threads(threads: int, spare_cores: int | None = None) -> None:
     """Cap FAISS's OpenMP and numpy's BLAS pools for a server process, where requests
     run in parallel worker threads and a pool per request would oversubscribe the
-    cores (measured in docs/performance.md)."""
+    cores (measured in docs/performance.md); with one thread a request, let a lone
+    request spread over ``spare_cores`` (default: the cores this process may run on;
+    ``indexes.spare_cores``)."""
     from threadpoolctl import threadpool_limits
 
     from indexes.ann import set_search_threads
 
     set_search_threads(threads)
     threadpool_limits(threads)  # BLAS pools are process-wide
+    # Spreading is for one-thread calls; wider ones would oversubscribe the cores.
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    use_spare_cores((spare_cores or usable or 1) if threads == 1 else 1)
 
 
 def build_snapshot(
@@ -186,7 +182,7 @@ def open_services(
     is off: the caller derives them its own way) and matcher; ``serving`` sizes thread
     pools for a server."""
     if serving:
-        limit_search_threads(settings.request_threads)
+        limit_search_threads(settings.request_threads, settings.request_cores)
     catalog = open_catalog(settings, store, embedder, serving)
     key = derivation_key(catalog.embedder)
     margin = catalog.embedder.calibration.margin(OCCUPATION_MARGIN)
@@ -203,10 +199,11 @@ def reopen_services(settings: Settings, current: Services) -> Services:
     """Services over the snapshot that is active now, sharing the current embedder,
     store and vacancy index: what a re-index switches to."""
     catalog = current.catalog
+    thaw_start_up()  # the old snapshot must be collectable once switched away from
     with collection_paused():
         snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
-    fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
     try:
+        fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
         with collection_paused():
             services = _assemble(fresh, current.vacancies.index, settings)
     except BaseException:

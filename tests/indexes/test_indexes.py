@@ -481,7 +481,11 @@ def test_a_snapshot_of_a_later_format_is_refused_by_name(
     manifest = json.loads(manifest_path.read_text())
     manifest["format"] = FORMAT + 1
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(SnapshotError, match=rf"format {FORMAT + 1}, newer.*overstap reindex"):
+    with pytest.raises(SnapshotError, match=rf"format {FORMAT + 1}, not one.*overstap reindex"):
+        directory.load(HashingEmbedder())
+    manifest["format"] = "2"  # not a number: refused the same way
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(SnapshotError, match="format '2'"):
         directory.load(HashingEmbedder())
 
 
@@ -499,12 +503,40 @@ def test_a_snapshot_keeps_the_requirements_the_store_had(
 
     path = tmp_path / "snapshots" / built / REQUIREMENTS
     columns = json.loads(path.read_text())
-    columns["count"][0] += 1  # one row claimed that is not there
-    path.write_text(json.dumps(columns))
-    with pytest.raises(SnapshotError, match=f"{built}: unreadable requirements"):
-        directory.load(HashingEmbedder())
+    for damage in ("count", "skill"):
+        damaged = json.loads(json.dumps(columns))
+        damaged[damage][0] += 1 if damage == "count" else len(columns["skills"])
+        path.write_text(json.dumps(damaged))
+        with pytest.raises(SnapshotError, match=f"{built}: unreadable requirements"):
+            directory.load(HashingEmbedder())
     path.unlink()
+    with pytest.raises(SnapshotError, match=f"{built} is missing {REQUIREMENTS}"):
+        directory.load(HashingEmbedder())
+    manifest_path = tmp_path / "snapshots" / built / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format"] = 1  # a snapshot from before: the store's requirements are read
+    manifest_path.write_text(json.dumps(manifest))
     assert directory.load(HashingEmbedder()).requirements is None
+
+
+def test_damaged_label_rows_are_an_error_naming_the_snapshot(
+    default_store: Store, tmp_path: Path
+) -> None:
+    directory = SnapshotDirectory(tmp_path / "snapshots")
+    built = directory.build(default_store, HashingEmbedder(), None).snapshot_id
+    path = tmp_path / "snapshots" / built / "skills" / RECORDS
+    columns = json.loads(path.read_text())
+    columns["concept"][0] = len(columns["concepts"])  # a concept that is not listed
+    path.write_text(json.dumps(columns))
+    with pytest.raises(SnapshotError, match=f"{built}: unreadable label rows.*not listed"):
+        directory.load(HashingEmbedder())
+    del columns["concept"]
+    path.write_text(json.dumps(columns))
+    with pytest.raises(SnapshotError, match=f"{built}: unreadable label rows"):
+        directory.load(HashingEmbedder())
+    (tmp_path / "snapshots" / built / "skills" / FOLDED).unlink()
+    with pytest.raises(SnapshotError, match=f"missing skills/{FOLDED}"):
+        directory.load(HashingEmbedder())
 
 
 def test_a_build_that_dies_halfway_leaves_the_active_snapshot(

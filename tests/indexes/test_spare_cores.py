@@ -8,13 +8,14 @@ from indexes.spare_cores import SpareCores, run_spread, use_spare_cores
 
 
 def test_spare_cores_share_what_other_calls_leave_free() -> None:
-    spare = SpareCores(3)
+    spare = SpareCores(4)
     with spare.share() as first:
-        assert first == 3  # alone: every core
-        with spare.share() as second, spare.share() as third:
-            assert (second, third) == (2, 1)  # the last of three calls gets one
-    with spare.share() as again:
-        assert again == 3  # counted out again
+        assert first == 4  # alone: every core
+        with spare.share() as second:
+            assert second == 1  # none free: its own one
+    with spare.share() as third, spare.share() as fourth:
+        assert (third, fourth) == (4, 1)  # counted out again
+    spare.close()
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3, 5])
@@ -26,8 +27,38 @@ def test_every_job_runs_once_however_it_is_spread(workers: int) -> None:
         with lock:
             done.append(job)
 
-    SpareCores(3).run_each(workers, list(range(7)), run)
+    spare = SpareCores(3)
+    spare.run_each(workers, list(range(7)), run)
     assert sorted(done) == list(range(7))
+    spare.close()
+
+
+def test_a_call_never_waits_for_helpers_a_busy_pool_has_not_started() -> None:
+    """With the pool's only helper held by another call, a spreading call does all its
+    jobs itself and returns; its queued helper is called off."""
+    spare = SpareCores(2)
+    release = threading.Event()
+    held = spare._pool.submit(release.wait, 10) if spare._pool else None
+    done: list[int] = []
+    spare.run_each(2, list(range(5)), done.append)
+    assert done == list(range(5))
+    release.set()
+    assert held is not None and held.result() is True
+    spare.close()
+
+
+def test_spreading_inside_a_helper_runs_inline() -> None:
+    spare = SpareCores(2)
+    inner: list[str] = []
+    barrier = threading.Barrier(2, timeout=10)
+
+    def outer(job: int) -> None:
+        barrier.wait()  # both jobs at once: one on the caller, one on the helper
+        spare.run_each(2, [job], lambda _: inner.append(threading.current_thread().name))
+
+    spare.run_each(2, [0, 1], outer)
+    assert len(inner) == 2
+    spare.close()
 
 
 def test_a_failed_job_fails_the_spread_call() -> None:

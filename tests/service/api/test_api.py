@@ -720,3 +720,53 @@ def test_remembered_pieces_extract_the_same_without_the_model(
     monkeypatch.setattr(extraction, "SPAN_CACHE", 1)
     extractor.extract("Je last staal.", "nl", None, 20, "vacancy", remember=True)
     assert list(extractor._searched) == ["Je last staal"]  # the oldest went first
+
+
+def test_a_spread_extraction_answers_as_one_run_piece_after_piece(client: TestClient) -> None:
+    """A server's lone request searches its pieces on the idle cores too
+    (``indexes.spare_cores``): the answer is the one a sequential run gives."""
+    from indexes import spare_cores
+    from service.extraction.extractor import SkillExtractor
+
+    catalog = client.app.state.live.current.catalog  # type: ignore[attr-defined]
+    text = (
+        "Je installeert cv-ketels en warmtepompen. Je leest technische tekeningen. "
+        "Je werkt veilig met gereedschap en meet storingen door. Je rijdt naar klanten."
+    )
+    spare_cores.use_spare_cores(2)
+    try:
+        spread = SkillExtractor(catalog).extract(text, "nl", None, 20, "vacancy")
+    finally:
+        spare_cores.use_spare_cores(1)
+    try:
+        sequential = SkillExtractor(catalog).extract(text, "nl", None, 20, "vacancy")
+    finally:
+        spare_cores.use_spare_cores(2)  # as the module's server had it
+    assert spread.skills and spread == sequential
+
+
+def test_the_matcher_reads_the_requirements_the_snapshot_was_built_with(
+    client: TestClient,
+) -> None:
+    """The occupations' requirements come from the snapshot (as indexed, like its
+    labels); a snapshot from before issue 23 has none, and then the store's are read."""
+    from dataclasses import replace
+
+    from ontology import queries
+    from service.catalog import Catalog
+    from service.match.matcher import Matcher
+
+    live = client.app.state.live.current  # type: ignore[attr-defined]
+    catalog = live.catalog
+    stored = catalog.snapshot.requirements
+    assert stored == queries.requirements(catalog.store)
+    occupation = next(iter(stored))
+    trimmed = {**stored, occupation: stored[occupation][:1]}  # as if built before a change
+    as_built = Catalog(
+        catalog.store, catalog.embedder, replace(catalog.snapshot, requirements=trimmed), 0.1
+    )
+    assert Matcher(as_built, live.extractor).requirements[occupation] == trimmed[occupation]
+    older = Catalog(
+        catalog.store, catalog.embedder, replace(catalog.snapshot, requirements=None), 0.1
+    )
+    assert Matcher(older, live.extractor).requirements == stored
