@@ -137,7 +137,7 @@ def open_catalog(
                 )
                 if progress:
                     progress.finish()
-    with collection_paused():  # the snapshot's rows stay (service.runtime.memory)
+    with collection_paused(freeze=serving):  # its rows stay (service.runtime.memory)
         snapshot = directory.open_active(embedder)
     return Catalog(store, embedder, snapshot, settings.lexical_weight)
 
@@ -186,7 +186,7 @@ def open_services(
     catalog = open_catalog(settings, store, embedder, serving)
     key = derivation_key(catalog.embedder)
     margin = catalog.embedder.calibration.margin(OCCUPATION_MARGIN)
-    with collection_paused():  # what is built here stays (service.runtime.memory)
+    with collection_paused(freeze=serving):  # what is built here stays
         index = VacancyIndex.load(store, key, catalog.embedder.dimension, margin)
         services = _assemble(catalog, index, settings)
     if catch_up:
@@ -200,11 +200,11 @@ def reopen_services(settings: Settings, current: Services) -> Services:
     store and vacancy index: what a re-index switches to."""
     catalog = current.catalog
     thaw_start_up()  # the old snapshot must be collectable once switched away from
-    with collection_paused():
+    with collection_paused(freeze=True):
         snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
     try:
         fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
-        with collection_paused():
+        with collection_paused(freeze=True):
             services = _assemble(fresh, current.vacancies.index, settings)
     except BaseException:
         if snapshot.lease is not None:  # not switched to: do not keep it alive
