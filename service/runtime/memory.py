@@ -71,7 +71,8 @@ def freeze_start_up() -> None:
 def thaw_start_up() -> None:
     """Hand the frozen start-up objects back to the collector (``gc.unfreeze``), before
     a re-index switches away from them: a reference cycle among them would otherwise
-    keep the old snapshot in memory for good."""
+    keep the old snapshot in memory for good. What a re-index builds is not frozen
+    (freezing then would take the old snapshot in again)."""
     gc.unfreeze()
 
 

@@ -199,12 +199,14 @@ def reopen_services(settings: Settings, current: Services) -> Services:
     """Services over the snapshot that is active now, sharing the current embedder,
     store and vacancy index: what a re-index switches to."""
     catalog = current.catalog
-    thaw_start_up()  # the old snapshot must be collectable once switched away from
-    with collection_paused(freeze=True):
+    # The old snapshot must be collectable once switched away from: thawed, and the new
+    # one not frozen (a freeze now would take the old one in again).
+    thaw_start_up()
+    with collection_paused():
         snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
     try:
         fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
-        with collection_paused(freeze=True):
+        with collection_paused():
             services = _assemble(fresh, current.vacancies.index, settings)
     except BaseException:
         if snapshot.lease is not None:  # not switched to: do not keep it alive

@@ -60,3 +60,18 @@ def test_the_collector_is_paused_while_services_are_built_and_on_again_after() -
         assert not gc.isenabled()  # off before: left off
     finally:
         gc.enable()
+
+
+def test_a_server_freezes_what_a_pause_built_and_thaws_it_for_a_switch() -> None:
+    from service.runtime.memory import thaw_start_up
+
+    thaw_start_up()
+    kept = [[index] for index in range(1000)]
+    with collection_paused(freeze=True):
+        kept += [[index] for index in range(1000)]
+    assert gc.isenabled() and gc.get_freeze_count() >= len(kept)  # never scanned again
+    thaw_start_up()  # a re-index switches away: collectable again
+    assert gc.get_freeze_count() == 0
+    with collection_paused():  # a batch job's pause freezes nothing
+        kept.append([0])
+    assert gc.get_freeze_count() == 0
