@@ -40,6 +40,7 @@ LAYERS = (
     "indexes.training",
     "indexes",
     "indexes.embedding",
+    "indexes.spare_cores",  # a leaf: the model runtime and the searches spread with it
     "indexes.folders",
     "ontology",
     "models",
