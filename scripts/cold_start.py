@@ -95,10 +95,8 @@ def _server_ready() -> dict[str, float]:
     with (
         tempfile.TemporaryDirectory() as folder,
         ServerProcess({}, Path(folder) / "serve.log") as server,
-        open(f"/proc/{server.pid}/status") as status,
     ):
-        rss = int(status.read().split("VmRSS:")[1].split()[0]) / 1024
-        return {"ready": server.ready_seconds, "rss_mib": rss}
+        return {"ready": server.ready_seconds, "rss_mib": server.memory_mib()["rss_mib"]}
 
 
 def measure(rounds: int) -> dict[str, Any]:

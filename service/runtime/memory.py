@@ -55,7 +55,7 @@ def collection_paused(freeze: bool = False) -> Iterator[None]:
             _PAUSES.count -= 1
             if _PAUSES.count == 0:
                 if freeze:
-                    gc.freeze()
+                    freeze_start_up()
                 if _PAUSES.was_enabled:
                     gc.enable()
 

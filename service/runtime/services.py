@@ -204,15 +204,13 @@ def reopen_services(settings: Settings, current: Services) -> Services:
     thaw_start_up()
     with collection_paused():
         snapshot = SnapshotDirectory(settings.snapshots_dir).open_active(catalog.embedder)
-    try:
-        fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
-        with collection_paused():
-            services = _assemble(fresh, current.vacancies.index, settings)
-    except BaseException:
-        if snapshot.lease is not None:  # not switched to: do not keep it alive
-            snapshot.lease.unlink(missing_ok=True)
-        raise
-    return services
+        try:
+            fresh = Catalog(catalog.store, catalog.embedder, snapshot, settings.lexical_weight)
+            return _assemble(fresh, current.vacancies.index, settings)
+        except BaseException:
+            if snapshot.lease is not None:  # not switched to: do not keep it alive
+                snapshot.lease.unlink(missing_ok=True)
+            raise
 
 
 def match_settings(settings: Settings) -> MatchSettings:
