@@ -155,8 +155,8 @@ class LabelIndex:
     @property
     def folded(self) -> list[str]:
         """Each row's text through ``fold_phrase``, in row order: written into the
-        snapshot, because folding full ESCO's 167,000 labels took 1.2 s of a server's
-        start (issue 23); computed on first use for an index built in memory."""
+        snapshot, because folding full ESCO's 167,000 labels took about 0.35 s of a
+        server's start (issue 23); computed on first use for an index built in memory."""
         if self._folded is None:
             self._folded = [fold_phrase(r.text) for r in self.records]
         return self._folded
