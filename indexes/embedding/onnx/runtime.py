@@ -1,5 +1,5 @@
-"""The production embedder: an exported model run by onnxruntime, tokenised by the
-``tokenizers`` library, with no torch in the process.
+"""The production embedder: an exported model run by onnxruntime, tokenised as
+``indexes/embedding/onnx/tokenizer.py`` loads it, with no torch in the process.
 
 Why a fixed thread count per call: on two cores a service answers several requests at
 once, each in its own worker thread. Thread pools that each try to use every core
@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from indexes.embedding.base import TextKind
 from indexes.embedding.calibration import IDENTITY, Calibration
 from indexes.embedding.onnx.files import MODEL_FILE, TOKENIZER_FILE
+from indexes.embedding.onnx.tokenizer import load_tokenizer
 from indexes.spare_cores import run_spread
 
 # Texts per model call: large batches pay off only when several threads share the work.
@@ -36,11 +37,8 @@ class OnnxSession:
 
     def __init__(self, model: Path, tokenizer: Path, max_length: int, threads: int) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
-        self._tokenizer = Tokenizer.from_file(str(tokenizer))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length)
+        self._tokenizer = load_tokenizer(tokenizer, max_length)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -60,19 +58,19 @@ class OnnxSession:
 
     def run(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit vectors for ``texts`` in one batch (padded to the longest)."""
-        encodings = self._tokenizer.encode_batch(list(texts))
-        width = max(len(e.ids) for e in encodings)
+        encodings = self._tokenizer.encode_ids(texts)
+        width = max(len(e) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+            ids[row, : len(encoding)] = encoding
+            mask[row, : len(encoding)] = 1
         (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
         return np.asarray(vectors, dtype=np.float32)
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         """Tokens per text after truncation (to sort batches by length)."""
-        return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
+        return [len(e) for e in self._tokenizer.encode_ids(texts)]
 
 
 class OnnxEmbedder:
