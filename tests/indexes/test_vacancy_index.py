@@ -196,3 +196,23 @@ def test_a_bulk_import_that_changes_a_row_takes_it_out_of_the_index(
     assert index.number_of("vac-1") is None  # the old region and vector are gone
     pending = {r.id for r in vacancies_to_derive(store, EMBEDDER)}
     assert pending == {"vac-1", "vac-2"}  # both wait to be derived by the service
+
+
+def test_equal_numbers_of_different_vacancies_are_one_object(store: Store) -> None:
+    """What keeps 100,000 vacancies' skills small in memory: a confidence or a span
+    that many vacancies share is held once (and an int stays an int beside an equal
+    float)."""
+    first, second = derived("v1", unit(1.0)), derived("v2", unit(0.0, 1.0))
+    first.skills = [VacancySkill(uri="urn:s:1", confidence=0.1234, start=300, end=1500)]
+    second.skills = [VacancySkill(uri="urn:s:2", confidence=1.0, start=1, end=1500)]
+    write_vacancies(store, [first, second])
+    index = VacancyIndex.load(store, EMBEDDER, DIM)
+    one = index.meta(index.number_of("v1") or -1)
+    two = index.meta(index.number_of("v2") or -1)
+    assert one is not None and two is not None and one.skills and two.skills
+    (a,), (b,) = one.skills, two.skills
+    assert (a.uri, a.confidence, a.start, a.end) == ("urn:s:1", 0.1234, 300, 1500)
+    assert (b.uri, b.confidence, b.start, b.end) == ("urn:s:2", 1.0, 1, 1500)
+    assert a.end is b.end  # 1500 in both (beyond CPython's cache of small ints), two rows
+    assert type(b.start) is int and type(b.confidence) is float  # 1 and 1.0 kept apart
+    assert one.occupations[1][1] is two.occupations[1][1]  # 0.5 in both
