@@ -14,6 +14,7 @@ full ESCO (docs/performance.md): a 1,500-character vacancy's extraction at 1 cli
 Only a server turns it on (``use_spare_cores``); batch jobs already use every core.
 """
 
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -109,6 +110,13 @@ class _Current:
 
 
 _CURRENT = _Current()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def use_spare_cores(cores: int) -> None:

@@ -777,7 +777,10 @@ def serve(
     # Before the model libraries are imported: their download and loading bars would
     # fill the log of a first start (huggingface_hub reads this once, on import).
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from service.runtime.memory import collection_paused
+    from indexes.spare_cores import usable_cores
+    from service.runtime.memory import collection_paused, limit_malloc_arenas
+
+    limit_malloc_arenas(usable_cores())  # before any request thread
 
     with collection_paused():  # modules stay: 0.1 s of a server's start (issue 23)
         import uvicorn

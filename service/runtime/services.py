@@ -7,7 +7,6 @@ is useful without a separate step.
 """
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from indexes.embedding.cache import Batches, EmbeddingCache, encode_cached
 from indexes.embedding.load import load_embedder
 from indexes.leases import BuildLock
 from indexes.snapshot import BuildStats, SnapshotDirectory, texts_to_embed
-from indexes.spare_cores import use_spare_cores
+from indexes.spare_cores import usable_cores, use_spare_cores
 from indexes.vacancy_index import OCCUPATION_MARGIN, VacancyIndex
 from ontology.default import ensure_populated
 from ontology.progress import NO_PROGRESS, ProgressLines
@@ -54,8 +53,7 @@ def limit_search_threads(threads: int, spare_cores: int | None = None) -> None:
     set_search_threads(threads)
     threadpool_limits(threads)  # BLAS pools are process-wide
     # Spreading is for one-thread calls; wider ones would oversubscribe the cores.
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    use_spare_cores((spare_cores or usable or 1) if threads == 1 else 1)
+    use_spare_cores((spare_cores or usable_cores()) if threads == 1 else 1)
 
 
 def build_snapshot(

@@ -2,6 +2,7 @@
 back to the system (glibc, as on the project's machines)."""
 
 import gc
+import os
 import platform
 import subprocess
 import sys
@@ -75,3 +76,44 @@ def test_a_server_freezes_what_a_pause_built_and_thaws_it_for_a_switch() -> None
     with collection_paused():  # a batch job's pause freezes nothing
         kept.append([0])
     assert gc.get_freeze_count() == 0
+
+
+ARENAS = """
+import ctypes, sys, threading
+from service.runtime.memory import limit_malloc_arenas
+
+took = limit_malloc_arenas(1) if sys.argv[1] == "limit" else None
+
+def work():
+    kept = [bytes(2000) for _ in range(2000)]  # malloc's blocks, not Python's arenas
+    barrier.wait()  # all threads hold theirs at once: each would want an arena
+    del kept
+
+barrier = threading.Barrier(4)
+threads = [threading.Thread(target=work) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(took, flush=True)
+ctypes.CDLL(None).malloc_stats()  # one "Arena n:" block per arena, on stderr
+"""
+
+
+def _arenas(mode: str, **env: str) -> tuple[str, int]:
+    done = subprocess.run(
+        [sys.executable, "-c", ARENAS, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env},
+    )
+    return done.stdout.strip(), done.stderr.count("Arena ")
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's allocator only")
+def test_a_server_keeps_one_allocator_arena_per_core() -> None:
+    assert _arenas("default")[1] > 1  # request threads get arenas of their own
+    assert _arenas("limit") == ("True", 1)
+    # An operator's MALLOC_ARENA_MAX is left as set.
+    assert _arenas("limit", MALLOC_ARENA_MAX="3")[0] == "False"
