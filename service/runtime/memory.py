@@ -18,8 +18,9 @@ measured on 100,000 full-ESCO vacancies, 566 → 409 MiB after the vacancy index
 
 A server's request threads each get an allocator arena of their own by default (up to
 8 per core), and every arena keeps the pages its requests freed. Limited to one per
-core, a server on full ESCO with 100,000 vacancies peaked at 1,669 instead of 1,795 MiB
-under 8 clients' extractions and matches, as fast (``limit_malloc_arenas``).
+core, a server on full ESCO with 100,000 vacancies peaked at 1,707–1,727 instead of
+1,791–1,795 MiB under 8 clients' extractions and matches, as fast
+(``limit_malloc_arenas``).
 """
 
 import ctypes
@@ -108,10 +109,12 @@ _M_ARENA_MAX = -8  # mallopt's parameter number (glibc's malloc.h)
 
 
 def limit_malloc_arenas(count: int) -> bool:
-    """At most ``count`` allocator arenas from now on, unless the operator set
-    ``MALLOC_ARENA_MAX`` (glibc reads it at start); whether the C library took it.
-    Called before a server starts its threads: arenas made earlier stay."""
-    if "MALLOC_ARENA_MAX" in os.environ:
+    """At most ``count`` allocator arenas from now on, unless the operator chose a
+    limit (``MALLOC_ARENA_MAX``, or ``arena_max`` in ``GLIBC_TUNABLES``: glibc reads
+    both at start); whether the C library accepted it. Called before a server starts
+    its threads: arenas made earlier stay, and glibc accepts the call even when it
+    already has more."""
+    if "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt

@@ -58,7 +58,14 @@ class OnnxSession:
 
     def run(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit vectors for ``texts`` in one batch (padded to the longest)."""
-        encodings = self._tokenizer.encode_ids(texts)
+        return self.run_ids(self.tokenize(texts))
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids per text, truncated, with the model's special tokens."""
+        return self._tokenizer.encode_ids(texts)
+
+    def run_ids(self, encodings: Sequence[Sequence[int]]) -> NDArray[np.float32]:
+        """Unit vectors for texts tokenised by ``tokenize``, in one batch."""
         width = max(len(e) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
@@ -67,10 +74,6 @@ class OnnxSession:
             mask[row, : len(encoding)] = 1
         (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
         return np.asarray(vectors, dtype=np.float32)
-
-    def token_counts(self, texts: Sequence[str]) -> list[int]:
-        """Tokens per text after truncation (to sort batches by length)."""
-        return [len(e) for e in self._tokenizer.encode_ids(texts)]
 
 
 class OnnxEmbedder:
@@ -137,14 +140,15 @@ class OnnxEmbedder:
         size = self._batch_size
         if len(prefixed) <= size:
             return self._session.run(prefixed)
-        # Batches of similar length waste little work on padding.
-        lengths = self._session.token_counts(prefixed)
-        order = np.argsort(lengths, kind="stable")
+        # Batches of similar length waste little work on padding; each text is
+        # tokenised once, for its length and for its batch.
+        encodings = self._session.tokenize(prefixed)
+        order = np.argsort([len(e) for e in encodings], kind="stable")
         out = np.empty((len(prefixed), self._dimension), dtype=np.float32)
         batches = [order[start : start + size] for start in range(0, len(order), size)]
 
         def run(rows: NDArray[np.intp]) -> None:
-            out[rows] = self._session.run([prefixed[i] for i in rows])
+            out[rows] = self._session.run_ids([encodings[i] for i in rows])
 
         if self._session.threads == 1:  # a server's call: idle cores may help
             run_spread(batches, run)

@@ -4,29 +4,40 @@
 Why not just ``tokenizers``: its Unigram model keeps the vocabulary in a trie with a
 hash map per node. For the bundled model's 250,002 pieces that is 288 MB resident and
 0.64–1.0 s to load, the largest single item of a server's memory and of its start-up.
-The same vocabulary in SentencePiece's double-array trie is about 50 MB and loads in
-0.35 s (measured in docs/performance.md, issue 23).
+The same vocabulary in SentencePiece's double-array trie, with ``tokenizers``'
+normaliser beside it, is 87 MB and loads in 0.43 s (docs/performance.md, issue 23).
 
 What stays with ``tokenizers``: normalising and splitting into words, through a copy of
 the file with a one-piece vocabulary (its normaliser and pre-tokeniser exactly as
 written). SentencePiece then segments each word with the file's pieces and scores, and
 the special tokens of its post-processor are added around the ids, with the same
-truncation. On 260,045 texts of the shared data (every text column of ESCO, CompetentNL,
-MELO, Decorte, SkillSpan and the job-title sets, plus 3,000 vacancy-length texts) the
-ids were identical except for 23 hexadecimal identifiers (UUIDs), where runs such as
-"bbb" have two segmentations of equal score and the two libraries' sums, in float32 and
-float64, break the tie differently.
+truncation. On 260,056 texts (every text column of the shared data: ESCO, CompetentNL,
+MELO, Decorte, SkillSpan and the job-title sets; 3,000 vacancy-length texts; edge cases)
+the ids were identical except for 23, hexadecimal identifiers (UUIDs) and a run of
+"=", where two segmentations have equal scores and the two libraries' sums, in float32
+and float64, break the tie differently. One known difference more: a text whose
+normalised form spells "<unk>" (e.g. in full-width brackets) stays characters here,
+where ``tokenizers`` finds the piece; typed as is, it is matched as a special token by
+both.
 
 The compact form is derived from the tokenizer.json once (about 1.3 s) and kept beside
-it, named after the checksum of the file it came from; a folder that cannot be written
-derives it again at each start. A tokenizer this module cannot reproduce exactly (not
-Unigram, byte fallback, special tokens matched after normalising, a post-processor
-other than special tokens around the text) is loaded by ``tokenizers`` as before.
+it, named after the checksum of the file it came from: an export derives it as it
+verifies its new folder, an older folder on its first load; a folder that cannot be
+written derives it again at each start. A tokenizer this module cannot reproduce
+exactly (not Unigram, byte fallback, special tokens matched after normalising, a
+post-processor other than special tokens around the text), or compact files it cannot
+read, are loaded by ``tokenizers`` as before, with a warning for the latter.
+
+Words are segmented through a cache (``WORD_CACHE`` words, least recently used out):
+each SentencePiece call releases and takes back the GIL, which under concurrent
+requests can wait for another thread's switch interval, and a text's words mostly
+recur.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -42,10 +53,12 @@ log = logging.getLogger(__name__)
 
 COMPACT_MODEL_SUFFIX = ".unigram.model"  # SentencePiece's model, beside tokenizer.json
 COMPACT_SPEC_SUFFIX = ".unigram.json"  # what SentencePiece does not hold; written last
-COMPACT_FORMAT = 1
+COMPACT_FORMAT = 2  # 2: special tokens are normal pieces (found after NFKC, as by tokenizers)
+
+WORD_CACHE = 65_536  # segmented words kept per tokenizer, a few MB
 
 # SentencePiece piece types (sentencepiece_model.proto)
-_NORMAL, _UNKNOWN, _CONTROL = 1, 2, 3
+_NORMAL, _UNKNOWN = 1, 2
 
 
 class Tokenizer(Protocol):
@@ -78,13 +91,18 @@ class CompactUnigramTokenizer:
         import sentencepiece
         from tokenizers import Tokenizer as HfTokenizer
 
-        self._pieces = sentencepiece.SentencePieceProcessor(model_proto=model)
+        pieces = sentencepiece.SentencePieceProcessor(model_proto=model)
+        self._pieces = pieces
+        # Shared lists, only ever read: callers copy the ids out (``ids.extend``).
+        self._word_ids = functools.lru_cache(maxsize=WORD_CACHE)(pieces.EncodeAsIds)
         splitter = HfTokenizer.from_str(json.dumps(spec["splitter"]))
         self._normalizer = splitter.normalizer
         self._pre_tokenizer = splitter.pre_tokenizer
         self._prefix: list[int] = list(spec["prefix"])
         self._suffix: list[int] = list(spec["suffix"])
-        self._room = max(max_length - len(self._prefix) - len(self._suffix), 0)
+        self._room = max_length - len(self._prefix) - len(self._suffix)
+        if self._room < 0:
+            raise ValueError(f"max_length {max_length} leaves no room for the special tokens")
         specials: dict[str, int] = spec["specials"]
         self._specials = specials
         self._special_pattern = (
@@ -103,12 +121,14 @@ class CompactUnigramTokenizer:
         # text broke a near-tie inside a word differently ("▁cont|ingen|cy" where
         # tokenizers has "▁contin|gen|cy"), word by word only exact ties differ.
         ids: list[int] = []
-        encode = self._pieces.EncodeAsIds
+        encode = self._word_ids
         for part, special in self._parts(text):
             if special is not None:
                 ids.append(special)
                 continue
-            normalized = self._normalizer.normalize_str(part) if self._normalizer else part
+            normalized = (
+                self._normalizer.normalize_str(part) if self._normalizer is not None else part
+            )
             if self._pre_tokenizer is None:
                 ids.extend(encode(normalized) if normalized else ())
                 continue
@@ -136,37 +156,35 @@ class CompactUnigramTokenizer:
 def load_tokenizer(path: Path, max_length: int) -> Tokenizer:
     """The compact form of the tokenizer at ``path`` when it can be reproduced (derived
     and kept beside it on first use), else ``tokenizers``' loader."""
-    source = _sha256(path)
+    source = path.read_bytes()  # hashed and, when deriving, parsed: one read of the file
+    source_sha256 = hashlib.sha256(source).hexdigest()
     model_path, spec_path = compact_paths(path)
     try:
         spec = json.loads(spec_path.read_text(encoding="utf-8"))
         if (
             isinstance(spec, dict)
             and spec.get("format") == COMPACT_FORMAT
-            and spec.get("source_sha256") == source
+            and spec.get("source_sha256") == source_sha256
         ):
             model = model_path.read_bytes()
             if hashlib.sha256(model).hexdigest() == spec.get("model_sha256"):
                 return CompactUnigramTokenizer(model, spec, max_length)
-    except (OSError, ValueError):
-        pass
-    derived = derive_compact(path, source)
-    if derived is None:
+    except FileNotFoundError:
+        pass  # not derived yet
+    except Exception as error:  # damaged, or written by something else: derive again
+        log.warning("%s: its compact form is unreadable (%s); deriving it again", path, error)
+    try:
+        derived = derive_compact(source, source_sha256)
+        if derived is None:
+            return LibraryTokenizer(path, max_length)
+        model, spec = derived
+        tokenizer = CompactUnigramTokenizer(model, spec, max_length)
+    except Exception as error:  # a file tokenizers reads but this module misjudged
+        log.warning("%s: no compact form (%s); loading it with tokenizers", path, error)
         return LibraryTokenizer(path, max_length)
-    model, spec = derived
     with contextlib.suppress(OSError):  # a read-only folder derives again next start
         _write_compact(path, model, spec)
-    return CompactUnigramTokenizer(model, spec, max_length)
-
-
-def write_compact_tokenizer(path: Path) -> bool:
-    """Derive and keep the compact form of the tokenizer at ``path`` (an export does
-    this before installing its folder); False when it cannot be reproduced."""
-    derived = derive_compact(path, _sha256(path))
-    if derived is None:
-        return False
-    _write_compact(path, *derived)
-    return True
+    return tokenizer
 
 
 def compact_paths(path: Path) -> tuple[Path, Path]:
@@ -175,10 +193,10 @@ def compact_paths(path: Path) -> tuple[Path, Path]:
     return path.with_name(stem + COMPACT_MODEL_SUFFIX), path.with_name(stem + COMPACT_SPEC_SUFFIX)
 
 
-def derive_compact(path: Path, source_sha256: str) -> tuple[bytes, dict[str, Any]] | None:
-    """SentencePiece's model and the rest of the spec for the tokenizer at ``path``, or
-    None when the file has anything the compact form would not reproduce."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+def derive_compact(source: bytes, source_sha256: str) -> tuple[bytes, dict[str, Any]] | None:
+    """SentencePiece's model and the rest of the spec for the tokenizer.json ``source``,
+    or None when it has anything the compact form would not reproduce."""
+    data = json.loads(source)
     model = data.get("model") or {}
     if model.get("type") != "Unigram" or model.get("byte_fallback"):
         return None
@@ -200,7 +218,11 @@ def derive_compact(path: Path, source_sha256: str) -> tuple[bytes, dict[str, Any
     specials = {t["content"]: int(t["id"]) for t in added}
     pieces = bytearray()
     for index, (piece, score) in enumerate(vocab):
-        kind = _UNKNOWN if index == unk else _CONTROL if index in specials.values() else _NORMAL
+        # Special tokens are ordinary pieces as well: typed in a text they are matched
+        # before normalising, but a form that normalises to one (NFKC of full-width
+        # brackets) is found by tokenizers' Unigram as a piece. Only the unknown piece
+        # must keep its type.
+        kind = _UNKNOWN if index == unk else _NORMAL
         entry = (
             _field_bytes(1, piece.encode("utf-8"))
             + _key(2, 5)
@@ -282,16 +304,12 @@ def _write_atomic(target: Path, payload: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            os.fchmod(handle.fileno(), 0o644)  # as readable as the tokenizer.json beside it
+            os.fchmod(handle.fileno(), 0o644)  # mkstemp's 0600 would hide it from other users
         os.replace(name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(name)
         raise
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _varint(value: int) -> bytes:

@@ -3,6 +3,7 @@ and kept beside the tokenizer.json, and steps aside for what it cannot reproduce
 
 import csv
 import gzip
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -37,6 +38,7 @@ TEXTS = [
     "中文字符测试 日本語のテキスト Ελληνικά русский",
     "emoji 🈻 ～ 🧿 and a private-use \ue000 character",
     "typed special tokens: <s> x<unk>y </s> <mask> and <pad>",
+    "special tokens after NFKC: ＜s＞ ﹤/s﹥ ＜mask＞ ＜pad＞",
     "bbb cccc ==== ",
     "lassen " * 700,  # truncated at MAX_LENGTH
 ]
@@ -83,30 +85,38 @@ def test_derived_once_and_derived_again_when_stale_or_damaged(
     model_path, spec_path = compact_paths(tokenizer_copy)
     written = spec_path.stat().st_mtime_ns
 
-    derived: list[Path] = []
+    derived: list[str] = []
     real = compact.derive_compact
 
-    def counting(path: Path, source: str) -> object:
-        derived.append(path)
-        return real(path, source)
+    def counting(source: bytes, source_sha256: str) -> object:
+        derived.append(source_sha256)
+        return real(source, source_sha256)
 
     monkeypatch.setattr(compact, "derive_compact", counting)
     load_tokenizer(tokenizer_copy, MAX_LENGTH)
     assert derived == [] and spec_path.stat().st_mtime_ns == written  # reused
 
+    original = hashlib.sha256(tokenizer_copy.read_bytes()).hexdigest()
     model_path.write_bytes(model_path.read_bytes()[:-100])  # damaged
     tokenizer = load_tokenizer(tokenizer_copy, MAX_LENGTH)
-    assert derived == [tokenizer_copy]
+    assert derived == [original]
     assert tokenizer.encode_ids(TEXTS) == _library_ids(tokenizer_copy, TEXTS)
+
+    # Current and matching, but its splitter is not a tokenizer: warned, derived again.
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    spec_path.write_text(json.dumps({**spec, "splitter": {"model": 1}}), encoding="utf-8")
+    assert isinstance(load_tokenizer(tokenizer_copy, MAX_LENGTH), CompactUnigramTokenizer)
+    assert derived == [original, original]
 
     # A different tokenizer.json (one piece's score changed) is derived again.
     data = json.loads(tokenizer_copy.read_text(encoding="utf-8"))
     data["model"]["vocab"][100][1] -= 1.0
     tokenizer_copy.write_text(json.dumps(data), encoding="utf-8")
     load_tokenizer(tokenizer_copy, MAX_LENGTH)
-    assert derived == [tokenizer_copy, tokenizer_copy]
+    changed = hashlib.sha256(tokenizer_copy.read_bytes()).hexdigest()
+    assert derived == [original, original, changed]
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    assert spec["source_sha256"] == compact._sha256(tokenizer_copy)
+    assert spec["source_sha256"] == changed
 
 
 def test_a_folder_that_cannot_be_written_still_gets_the_compact_form(

@@ -115,5 +115,6 @@ def _arenas(mode: str, **env: str) -> tuple[str, int]:
 def test_a_server_keeps_one_allocator_arena_per_core() -> None:
     assert _arenas("default")[1] > 1  # request threads get arenas of their own
     assert _arenas("limit") == ("True", 1)
-    # An operator's MALLOC_ARENA_MAX is left as set.
+    # An operator's limit is left as set.
     assert _arenas("limit", MALLOC_ARENA_MAX="3")[0] == "False"
+    assert _arenas("limit", GLIBC_TUNABLES="glibc.malloc.arena_max=3")[0] == "False"
