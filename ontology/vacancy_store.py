@@ -263,7 +263,7 @@ class _Shared:
     """One object per distinct value while a batch of vacancies is read. Confidences
     are stored rounded to four decimals and spans lie within a vacancy's text, so
     100,000 vacancies' 1.4 million skills hold a few thousand distinct numbers: shared,
-    they cost a pointer each instead of a float (24 bytes) and two ints (28 each); 104
+    they cost a pointer each instead of a float (24 bytes) and two ints (28 each); 103
     MiB less for the bench's 100,000 ESCO vacancies (issue 23). Floats and ints have a
     table each: 1 == 1.0 must not hand a float back for an int."""
 
