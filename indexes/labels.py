@@ -296,10 +296,7 @@ def _read_records(folder: Path) -> list[LabelRecord]:
         return [LabelRecord(**row) for row in rows]
     columns = json.loads((folder / RECORDS).read_text(encoding="utf-8"))
     concepts: list[str] = columns["concepts"]
-    if columns["concept"] and not 0 <= min(columns["concept"]) <= max(columns["concept"]) < len(
-        concepts
-    ):
-        raise ValueError(f"{folder / RECORDS}: a row names a concept that is not listed")
+    check_positions(columns["concept"], len(concepts), folder / RECORDS, "concept")
     shared: dict[str, str] = {}  # a handful of languages and kinds, each string once
     return [
         LabelRecord(
@@ -309,6 +306,14 @@ def _read_records(folder: Path) -> list[LabelRecord]:
             columns["concept"], columns["language"], columns["kind"], columns["text"], strict=True
         )
     ]
+
+
+def check_positions(positions: Sequence[int], listed: int, path: Path, what: str) -> None:
+    """Refuse a column file whose rows point outside its list of distinct values (the
+    layout of the label rows and of the snapshot's requirements): a damaged file must
+    fail as unreadable, not name the wrong concept."""
+    if positions and not 0 <= min(positions) <= max(positions) < listed:
+        raise ValueError(f"{path}: a row names a {what} that is not listed")
 
 
 def records_of(rows: Iterable[tuple[str, str, str, str]]) -> list[LabelRecord]:

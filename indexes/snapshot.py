@@ -23,7 +23,14 @@ from indexes.confidence import Bands, calibrate, calibration_queries
 from indexes.embedding.base import Embedder, TextKind
 from indexes.embedding.cache import EmbeddingCache, encode_cached
 from indexes.folders import sha256_file
-from indexes.labels import FOLDED, RECORDS, LabelIndex, LabelIndexKind, records_of
+from indexes.labels import (
+    FOLDED,
+    RECORDS,
+    LabelIndex,
+    LabelIndexKind,
+    check_positions,
+    records_of,
+)
 from indexes.leases import (
     BuildLock,
     SnapshotBusyError,
@@ -417,11 +424,8 @@ def _load_requirements(path: Path) -> dict[str, list[queries.Requirement]]:
     columns = json.loads(path.read_text(encoding="utf-8"))
     if sum(columns["count"]) != len(columns["skill"]):
         raise ValueError(f"{path}: the occupations' counts do not add up to the rows")
-    if columns["skill"] and not 0 <= min(columns["skill"]) <= max(columns["skill"]) < len(
-        columns["skills"]
-    ):
-        raise ValueError(f"{path}: a row names a skill that is not listed")
     skills: list[str] = columns["skills"]
+    check_positions(columns["skill"], len(skills), path, "skill")
     relations: dict[str, str] = {}  # "essential" and "optional", each string once
     rows = iter(zip(columns["skill"], columns["relation"], columns["weight"], strict=True))
     result: dict[str, list[queries.Requirement]] = {}

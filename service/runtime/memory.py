@@ -29,7 +29,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import cast
+from typing import Any, cast
 
 
 class _Pauses:
@@ -83,15 +83,21 @@ def thaw_start_up() -> None:
     gc.unfreeze()
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None where the C library has none."""
+def _libc(name: str, argtypes: list[Any]) -> Any:
+    """A function of the process's own C library returning int, or None where it has
+    none (musl, macOS: ``malloc_trim`` and ``mallopt`` are glibc's)."""
     try:
-        trim = ctypes.CDLL(None).malloc_trim  # the process's own C library
+        function = getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
         return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return cast(Callable[[int], int], trim)
+    function.argtypes = argtypes
+    function.restype = ctypes.c_int
+    return function
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none."""
+    return cast(Callable[[int], int] | None, _libc("malloc_trim", [ctypes.c_size_t]))
 
 
 _TRIM = _malloc_trim()
@@ -116,10 +122,5 @@ def limit_malloc_arenas(count: int) -> bool:
     already has more."""
     if "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_ARENA_MAX, max(count, 1)))
+    mallopt = _libc("mallopt", [ctypes.c_int, ctypes.c_int])
+    return mallopt is not None and bool(mallopt(_M_ARENA_MAX, max(count, 1)))
